@@ -1,0 +1,68 @@
+"""Answer a question (or offer self-help for a complaint) from the knowledge base."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import GuardedAction, latest_intent
+from actions.runtime import services, today
+from bot.answers import render_answer
+from bot.kb.store import KnowledgeBaseError
+
+logger = logging.getLogger(__name__)
+
+FALLBACKS_BEFORE_ESCALATION = 2
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row the NLU could not place."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+class ActionAnswer(GuardedAction):
+    def name(self) -> str:
+        return "action_answer"
+
+    async def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        intent = latest_intent(tracker)
+        try:
+            match = services.knowledge_base.current().best(text)
+        except KnowledgeBaseError:
+            logger.exception("No usable knowledge base")
+            dispatcher.utter_message(response="utter_kb_unavailable")
+            return offer_escalation(dispatcher)
+
+        if match:
+            dispatcher.utter_message(text=render_answer(match.entry, today()))
+            dispatcher.utter_message(response="utter_ask_helpful")
+            return [SlotSet("awaiting", "feedback"), SlotSet("last_faq_id", match.entry.id)]
+
+        if intent == "nlu_fallback" and consecutive_fallbacks(tracker) < FALLBACKS_BEFORE_ESCALATION:
+            dispatcher.utter_message(response="utter_rephrase")
+            return [SlotSet("awaiting", None)]
+        if intent == "complaint":
+            dispatcher.utter_message(response="utter_complaint_received")
+        else:
+            dispatcher.utter_message(response="utter_no_answer")
+        return offer_escalation(dispatcher)
+
+
+def offer_escalation(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Ask whether the case should go to a human; the reply decides."""
+    dispatcher.utter_message(response="utter_offer_escalation")
+    return [SlotSet("awaiting", "escalation"), SlotSet("last_faq_id", None)]

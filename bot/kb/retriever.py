@@ -1,0 +1,120 @@
+"""Find the knowledge-base entry that answers a message (TF-IDF, cosine).
+
+Each entry is indexed by its title and question phrasings, as word and
+character n-grams of the normalised text, so slang and typos still match.
+The acceptance threshold is calibrated on every (re)load: each phrasing is
+asked against the index without itself (a stand-in for an unseen wording),
+and texts that are no questions at all serve as negatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+
+from bot.kb.schema import Entry
+from bot.text import normalize
+
+DEFAULT_THRESHOLD = 0.35
+MIN_THRESHOLD, MAX_THRESHOLD = 0.2, 0.6
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    score: float
+
+
+class Retriever:
+    """A fitted index over the entries of one knowledge-base version."""
+
+    def __init__(self, entries: Sequence[Entry], negatives: Sequence[str] = ()) -> None:
+        self.entries = tuple(entries)
+        self._doc_entry: list[int] = []
+        documents: list[str] = []
+        for index, entry in enumerate(self.entries):
+            for text in (entry.title, *entry.questions):
+                documents.append(normalize(text))
+                self._doc_entry.append(index)
+        self._doc_entry_array = np.array(self._doc_entry)
+        self._word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        self._matrix = self._vectorize(documents, fit=True)
+        self.threshold = self._calibrate([normalize(text) for text in negatives])
+
+    def _vectorize(self, texts: Sequence[str], fit: bool = False) -> sparse.csr_matrix:
+        if fit:
+            word, char = self._word.fit_transform(texts), self._char.fit_transform(texts)
+        else:
+            word, char = self._word.transform(texts), self._char.transform(texts)
+        return l2_normalize(sparse.hstack([0.5 * word, char]).tocsr())
+
+    def _entry_scores(self, similarities: np.ndarray) -> np.ndarray:
+        """Best similarity per entry, from similarities per document."""
+        scores = np.zeros(len(self.entries))
+        np.maximum.at(scores, self._doc_entry_array, similarities)
+        return scores
+
+    def rank(self, text: str, limit: int = 3) -> list[Match]:
+        """The best entries for ``text``, best first, whatever their score."""
+        query = normalize(text)
+        if not query or not self.entries:
+            return []
+        similarities = (self._matrix @ self._vectorize([query]).T).toarray().ravel()
+        scores = self._entry_scores(similarities)
+        order = np.argsort(-scores)[:limit]
+        return [Match(self.entries[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def best(self, text: str) -> Match | None:
+        """The entry that answers ``text``, or None when none is good enough."""
+        ranked = self.rank(text, limit=1)
+        if ranked and ranked[0].score >= self.threshold:
+            return ranked[0]
+        return None
+
+    def _calibrate(self, negatives: Sequence[str]) -> float:
+        """Pick the threshold that makes the most right accept/reject decisions."""
+        all_similarities = (self._matrix @ self._matrix.T).toarray()
+        positives: list[tuple[float, bool]] = []  # (score, top entry is right)
+        for doc, entry_index in enumerate(self._doc_entry):
+            similarities = all_similarities[doc].copy()
+            similarities[doc] = 0.0  # leave the phrasing itself out
+            scores = self._entry_scores(similarities)
+            positives.append((float(scores.max()), int(scores.argmax()) == entry_index))
+        negative_scores: list[float] = []
+        if negatives:
+            negative_similarities = (self._vectorize(negatives) @ self._matrix.T).toarray()
+            negative_scores = [
+                float(self._entry_scores(row).max()) for row in negative_similarities
+            ]
+        if not positives:
+            return DEFAULT_THRESHOLD
+        candidates = np.arange(MIN_THRESHOLD, MAX_THRESHOLD + 1e-9, 0.01)
+        best_threshold, best_right = DEFAULT_THRESHOLD, -1
+        for threshold in candidates:
+            right = sum(
+                (score >= threshold) == correct for score, correct in positives
+            ) + sum(score < threshold for score in negative_scores)
+            if right > best_right:
+                best_threshold, best_right = float(threshold), right
+        return round(best_threshold, 2)
+
+    def close_pairs(self, limit: float) -> list[tuple[Entry, str, Entry, str, float]]:
+        """Phrasings that sit closer than ``limit`` to a phrasing of another entry."""
+        similarities = (self._matrix @ self._matrix.T).toarray()
+        texts = [text for entry in self.entries for text in (entry.title, *entry.questions)]
+        pairs = []
+        rows, cols = np.where(np.triu(similarities, k=1) >= limit)
+        for row, col in zip(rows, cols):
+            first, second = self._doc_entry[row], self._doc_entry[col]
+            if first != second:
+                pairs.append(
+                    (self.entries[first], texts[row], self.entries[second], texts[col],
+                     float(similarities[row, col]))
+                )
+        return pairs

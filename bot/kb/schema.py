@@ -1,0 +1,172 @@
+"""Knowledge-base entries and the validation of one YAML file's contents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.text import TWEET_MAX_WEIGHT, tweet_weight
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+MIN_QUESTIONS = 3
+ALLOWED_KEYS = {
+    "id", "title", "questions", "answer", "short_answer", "links", "tags",
+    "valid_from", "valid_until",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the knowledge base, located by file and entry."""
+
+    file: str
+    entry_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.entry_id}" if self.entry_id else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One FAQ topic: how applicants ask about it and what Humas answers."""
+
+    id: str
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    short_answer: str
+    source_file: str
+    links: tuple[Link, ...] = ()
+    tags: tuple[str, ...] = ()
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    def season(self, today: dt.date) -> str:
+        """``current``, ``past`` (after valid_until) or ``future`` (before valid_from)."""
+        if self.valid_until and today > self.valid_until:
+            return "past"
+        if self.valid_from and today < self.valid_from:
+            return "future"
+        return "current"
+
+
+def parse_file(file_name: str, document: Any) -> tuple[list[Entry], list[Problem]]:
+    """Turn one parsed YAML document into entries, collecting every problem."""
+    if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
+        return [], [Problem(file_name, None, "expected a mapping with a list under 'entries'")]
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    for position, raw in enumerate(document["entries"], start=1):
+        entry, entry_problems = _parse_entry(file_name, position, raw)
+        problems.extend(entry_problems)
+        if entry is not None and not entry_problems:
+            entries.append(entry)
+    return entries, problems
+
+
+def _parse_entry(file_name: str, position: int, raw: Any) -> tuple[Entry | None, list[Problem]]:
+    if not isinstance(raw, dict):
+        return None, [Problem(file_name, f"entry #{position}", "is not a mapping")]
+    entry_id = raw.get("id")
+    label = entry_id if isinstance(entry_id, str) and entry_id else f"entry #{position}"
+    problems: list[str] = []
+
+    if not isinstance(entry_id, str) or not ID_PATTERN.match(entry_id):
+        problems.append("id must be snake_case letters, digits and '_' (2-64 chars)")
+    unknown = sorted(set(raw) - ALLOWED_KEYS)
+    if unknown:
+        problems.append(f"unknown key(s): {', '.join(unknown)}")
+    title = _text(raw, "title", problems)
+    answer = _text(raw, "answer", problems)
+    short_answer = _text(raw, "short_answer", problems)
+    if short_answer and tweet_weight(short_answer) > TWEET_MAX_WEIGHT:
+        problems.append(
+            f"short_answer is {tweet_weight(short_answer)} characters as X counts them "
+            f"(max {TWEET_MAX_WEIGHT}, a URL counts 23)"
+        )
+    questions = raw.get("questions")
+    if not isinstance(questions, list) or not all(
+        isinstance(q, str) and q.strip() for q in questions
+    ):
+        problems.append("questions must be a list of non-empty texts")
+        questions = []
+    elif len(questions) < MIN_QUESTIONS:
+        problems.append(f"needs at least {MIN_QUESTIONS} question phrasings")
+    links = _links(raw.get("links"), problems)
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        problems.append("tags must be a list of words")
+        tags = []
+    valid_from = _date(raw, "valid_from", problems)
+    valid_until = _date(raw, "valid_until", problems)
+    if valid_from and valid_until and valid_from > valid_until:
+        problems.append(f"valid_from {valid_from} is after valid_until {valid_until}")
+
+    located = [Problem(file_name, label, message) for message in problems]
+    if located:
+        return None, located
+    return (
+        Entry(
+            id=entry_id,
+            title=title,
+            questions=tuple(q.strip() for q in questions),
+            answer=answer,
+            short_answer=short_answer,
+            source_file=file_name,
+            links=links,
+            tags=tuple(tags),
+            valid_from=valid_from,
+            valid_until=valid_until,
+        ),
+        [],
+    )
+
+
+def _text(raw: dict, key: str, problems: list[str]) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{key} is missing or empty")
+        return ""
+    return value.strip()
+
+
+def _links(raw: Any, problems: list[str]) -> tuple[Link, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append("links must be a list of {title, url}")
+        return ()
+    links = []
+    for link in raw:
+        url = link.get("url") if isinstance(link, dict) else None
+        title = link.get("title") if isinstance(link, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            problems.append(f"link {link!r} needs a url starting with https://")
+            continue
+        links.append(Link(title=str(title or url), url=url))
+    return tuple(links)
+
+
+def _date(raw: dict, key: str, problems: list[str]) -> dt.date | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{key} {value!r} is not a date (YYYY-MM-DD)")
+        return None
