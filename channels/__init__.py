@@ -1,0 +1,1 @@
+"""Input and output channels: web chat, REST (and later Telegram and X)."""

@@ -1,0 +1,24 @@
+"""Build a Rasa ``UserMessage`` from channel input that went through the gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+from bot.inbound import InboundText
+
+
+def user_message(
+    inbound: InboundText,
+    output_channel: OutputChannel,
+    sender_id: str,
+    input_channel: str,
+    client_metadata: Any = None,
+) -> UserMessage:
+    """A message whose metadata carries the client's fields plus the gate's flags."""
+    metadata = dict(client_metadata) if isinstance(client_metadata, dict) else {}
+    metadata.update(inbound.metadata())
+    return UserMessage(
+        inbound.text, output_channel, sender_id, input_channel=input_channel, metadata=metadata
+    )

@@ -1,0 +1,104 @@
+// Web chat client: talks to Rasa's socket.io channel "webchat".
+// The session id and the transcript live in localStorage, so a page reload
+// continues the same conversation.
+(function () {
+  "use strict";
+  var SESSION_KEY = "sscn.session_id";
+  var LOG_KEY = "sscn.transcript";
+  var LOG_LIMIT = 200;
+  var URL_PATTERN = /(https?:\/\/[^\s)]+)/g;
+
+  var list = document.getElementById("messages");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("input");
+  var status = document.getElementById("status");
+
+  function loadLog() {
+    try { return JSON.parse(localStorage.getItem(LOG_KEY)) || []; } catch (e) { return []; }
+  }
+  var transcript = loadLog();
+
+  function saveLog() {
+    transcript = transcript.slice(-LOG_LIMIT);
+    try { localStorage.setItem(LOG_KEY, JSON.stringify(transcript)); } catch (e) { /* full */ }
+  }
+
+  // Text is only ever inserted as text nodes; URLs become links.
+  function appendText(node, text) {
+    String(text).split(URL_PATTERN).forEach(function (part, index) {
+      if (index % 2 === 1) {
+        var link = document.createElement("a");
+        link.href = part; link.textContent = part; link.target = "_blank"; link.rel = "noopener";
+        node.appendChild(link);
+      } else if (part) {
+        node.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function render(entry, live) {
+    var item = document.createElement("li");
+    item.className = "msg msg--" + entry.from;
+    appendText(item, entry.text || "");
+    list.appendChild(item);
+    if (entry.buttons && entry.buttons.length) {
+      var row = document.createElement("li");
+      row.className = "buttons";
+      entry.buttons.forEach(function (button) {
+        var element = document.createElement("button");
+        element.type = "button";
+        element.textContent = button.title;
+        element.disabled = !live;
+        element.addEventListener("click", function () {
+          row.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+          send(button.payload, button.title);
+        });
+        row.appendChild(element);
+      });
+      list.appendChild(row);
+    }
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function record(entry) {
+    transcript.push(entry); saveLog(); render(entry, true);
+  }
+
+  transcript.forEach(function (entry) { render(entry, false); });
+
+  var socket = io({ path: "/socket.io" });
+  var sessionId = localStorage.getItem(SESSION_KEY);
+
+  function setStatus(state, label) { status.dataset.state = state; status.textContent = label; }
+
+  socket.on("connect", function () {
+    socket.emit("session_request", { session_id: sessionId });
+  });
+  socket.on("session_confirm", function (confirmed) {
+    if (sessionId && confirmed !== sessionId) { transcript = []; saveLog(); list.textContent = ""; }
+    sessionId = confirmed;
+    localStorage.setItem(SESSION_KEY, sessionId);
+    setStatus("online", "online");
+  });
+  socket.on("disconnect", function () { setStatus("offline", "terputus, menyambung ulang…"); });
+  socket.on("bot_uttered", function (message) {
+    var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
+      return { title: b.title, payload: b.payload };
+    });
+    record({ from: "bot", text: message.text || "", buttons: buttons });
+  });
+
+  function send(payload, shown) {
+    if (!sessionId) { return; }
+    record({ from: "user", text: shown || payload });
+    socket.emit("user_uttered", { message: payload, session_id: sessionId });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { return; }
+    input.value = "";
+    send(text);
+  });
+})();

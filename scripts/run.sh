@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server, print the URLs, and stop both on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f .env ] && set -a && . ./.env && set +a
+
+RASA_PORT=${SSCN_RASA_PORT:-5005}
+ACTIONS_PORT=${SSCN_ACTIONS_PORT:-5055}
+export SSCN_ACTION_ENDPOINT_URL=${SSCN_ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
+AUTH_TOKEN=${SSCN_RASA_AUTH_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}
+mkdir -p var/log
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping..."
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+wait_for() {  # url, name, pid
+  for _ in $(seq 1 180); do
+    if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$3" 2>/dev/null; then echo "$2 exited; see var/log/"; exit 1; fi
+    sleep 1
+  done
+  echo "$2 did not start within 3 minutes; see var/log/"; exit 1
+}
+
+setsid .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" \
+  >var/log/actions.log 2>&1 &
+pids+=($!)
+setsid .venv/bin/rasa run --model models/sscn.tar.gz --endpoints endpoints.yml \
+  --credentials credentials.yml --port "$RASA_PORT" --enable-api --auth-token "$AUTH_TOKEN" \
+  --cors "*" >var/log/rasa.log 2>&1 &
+pids+=($!)
+
+echo "Starting the action server and the Rasa server (logs in var/log/)..."
+wait_for "http://127.0.0.1:${ACTIONS_PORT}/health" "action server" "${pids[0]}"
+wait_for "http://127.0.0.1:${RASA_PORT}/status?token=${AUTH_TOKEN}" "Rasa server" "${pids[1]}"
+cat <<MSG
+
+  SSCN Helpdesk is running.
+  Web chat:       http://localhost:${RASA_PORT}/webhooks/webchat/
+  REST channel:   POST http://localhost:${RASA_PORT}/webhooks/rest/webhook
+  Action server:  http://localhost:${ACTIONS_PORT}/health
+
+  Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "A server exited unexpectedly; see var/log/."
