@@ -1,0 +1,119 @@
+"""Train a model and run real Rasa and action servers on free local ports."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT_ROOT / ".venv")) / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def train_model(out_dir: Path) -> Path:
+    """Train the project's model (small and fast: a logistic regression)."""
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--data", "nlu_data", "--config", "config.yml",
+         "--domain", "domain.yml", "--out", str(out_dir), "--fixed-model-name", "test"],
+        cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=900,
+    )
+    return out_dir / "test.tar.gz"
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class RunningBot:
+    rasa_url: str
+    actions_url: str
+    token: str
+    kb_dir: Path
+    processes: list[subprocess.Popen]
+
+    def say(self, sender: str, message, **extra) -> requests.Response:
+        return requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message, **extra}, timeout=30,
+        )
+
+    def tracker(self, sender: str) -> dict:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            params={"token": self.token}, timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def start_bot(model: Path, work_dir: Path) -> RunningBot:
+    """Start both servers with a private copy of the knowledge base."""
+    kb_dir = work_dir / "knowledge_base"
+    shutil.copytree(PROJECT_ROOT / "knowledge_base", kb_dir)
+    rasa_port, actions_port = free_port(), free_port()
+    token = secrets.token_hex(8)
+    env = {
+        **os.environ,
+        "SSCN_KB_DIR": str(kb_dir),
+        "SSCN_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+    }
+    actions_log, rasa_log = work_dir / "actions.log", work_dir / "rasa.log"
+    actions = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+         "--port", str(actions_port)],
+        cwd=PROJECT_ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    rasa = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+         "--enable-api", "--auth-token", token],
+        cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    bot = RunningBot(
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, kb_dir,
+        [actions, rasa],
+    )
+    try:
+        wait_until_up(f"{bot.actions_url}/health", actions, actions_log)
+        wait_until_up(f"{bot.rasa_url}/status?token={token}", rasa, rasa_log)
+    except Exception:
+        bot.stop()
+        raise
+    return bot
