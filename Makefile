@@ -40,7 +40,7 @@ kb-check: $(VENV)/.installed
 	$(VENV)/bin/sscn kb check
 
 crossval: $(VENV)/.installed
-	$(RASA) test nlu --data nlu_data --config config.yml --cross-validation --folds 5 --out results/crossval
+	$(RASA) test nlu --nlu nlu_data --config config.yml --cross-validation --folds 5 --out results/crossval
 
 bench: $(VENV)/.installed $(MODEL)
 	$(PY) bench/run.py

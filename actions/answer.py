@@ -52,7 +52,10 @@ class ActionAnswer(GuardedAction):
             dispatcher.utter_message(response="utter_ask_helpful")
             return [SlotSet("awaiting", "feedback"), SlotSet("last_faq_id", match.entry.id)]
 
-        if intent == "nlu_fallback" and consecutive_fallbacks(tracker) < FALLBACKS_BEFORE_ESCALATION:
+        if (
+            intent == "nlu_fallback"
+            and consecutive_fallbacks(tracker) < FALLBACKS_BEFORE_ESCALATION
+        ):
             dispatcher.utter_message(response="utter_rephrase")
             return [SlotSet("awaiting", None)]
         if intent == "complaint":

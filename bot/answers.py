@@ -20,9 +20,7 @@ def season_note(entry: Entry, today: dt.date) -> str | None:
             f"pengumuman resmi di {PORTAL_URL}."
         )
     if season == "future":
-        return (
-            f"Catatan: informasi ini baru berlaku mulai {format_date_id(entry.valid_from)}."
-        )
+        return f"Catatan: informasi ini baru berlaku mulai {format_date_id(entry.valid_from)}."
     return None
 
 

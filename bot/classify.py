@@ -10,8 +10,14 @@ from bot.kb.store import KnowledgeBaseStore
 from bot.topics import TopicClassifier
 
 KINDS = (
-    "question", "complaint", "status_check", "human",
-    "greeting", "thanks", "goodbye", "out_of_scope",
+    "question",
+    "complaint",
+    "status_check",
+    "human",
+    "greeting",
+    "thanks",
+    "goodbye",
+    "out_of_scope",
 )
 
 

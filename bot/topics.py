@@ -53,8 +53,10 @@ class TopicClassifier:
         features = FeatureUnion(
             [
                 ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
-                                          sublinear_tf=True)),
+                (
+                    "chars",
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+                ),
             ]
         )
         self._model = make_pipeline(
@@ -72,7 +74,7 @@ class TopicClassifier:
         ]
         if not labelled:
             raise ValueError("no complaint examples with an sscn_topic in the NLU data")
-        texts, topics = zip(*labelled)
+        texts, topics = zip(*labelled, strict=True)
         return cls(texts, topics)
 
     def predict(self, text: str) -> TopicPrediction:

@@ -49,9 +49,7 @@ class RestInput(InputChannel):
     def name(cls) -> str:
         return "rest"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sscn_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -11,7 +11,9 @@ from bot.kb.schema import Problem
 CONFLICT_SIMILARITY = 0.85
 
 
-def check_directory(directory: Path, conflict_similarity: float = CONFLICT_SIMILARITY) -> list[Problem]:
+def check_directory(
+    directory: Path, conflict_similarity: float = CONFLICT_SIMILARITY
+) -> list[Problem]:
     """Schema errors, duplicate ids, bad dates and phrasings that likely conflict."""
     loaded = load_directory(directory)
     problems = list(loaded.problems)

@@ -97,9 +97,9 @@ class Retriever:
         candidates = np.arange(MIN_THRESHOLD, MAX_THRESHOLD + 1e-9, 0.01)
         best_threshold, best_right = DEFAULT_THRESHOLD, -1
         for threshold in candidates:
-            right = sum(
-                (score >= threshold) == correct for score, correct in positives
-            ) + sum(score < threshold for score in negative_scores)
+            right = sum((score >= threshold) == correct for score, correct in positives) + sum(
+                score < threshold for score in negative_scores
+            )
             if right > best_right:
                 best_threshold, best_right = float(threshold), right
         return round(best_threshold, 2)
@@ -110,11 +110,16 @@ class Retriever:
         texts = [text for entry in self.entries for text in (entry.title, *entry.questions)]
         pairs = []
         rows, cols = np.where(np.triu(similarities, k=1) >= limit)
-        for row, col in zip(rows, cols):
+        for row, col in zip(rows, cols, strict=True):
             first, second = self._doc_entry[row], self._doc_entry[col]
             if first != second:
                 pairs.append(
-                    (self.entries[first], texts[row], self.entries[second], texts[col],
-                     float(similarities[row, col]))
+                    (
+                        self.entries[first],
+                        texts[row],
+                        self.entries[second],
+                        texts[col],
+                        float(similarities[row, col]),
+                    )
                 )
         return pairs

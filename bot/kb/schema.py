@@ -12,8 +12,15 @@ from bot.text import TWEET_MAX_WEIGHT, tweet_weight
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MIN_QUESTIONS = 3
 ALLOWED_KEYS = {
-    "id", "title", "questions", "answer", "short_answer", "links", "tags",
-    "valid_from", "valid_until",
+    "id",
+    "title",
+    "questions",
+    "answer",
+    "short_answer",
+    "links",
+    "tags",
+    "valid_from",
+    "valid_until",
 }
 
 

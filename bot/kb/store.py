@@ -25,9 +25,7 @@ class KnowledgeBaseStore:
     version keeps serving until the files are fixed.
     """
 
-    def __init__(
-        self, directory: Path, negatives: Callable[[], Sequence[str]] = tuple
-    ) -> None:
+    def __init__(self, directory: Path, negatives: Callable[[], Sequence[str]] = tuple) -> None:
         self.directory = Path(directory)
         self._negatives = negatives
         self._lock = threading.Lock()

@@ -23,8 +23,11 @@ FAQ_FACTS = PROJECT_ROOT.parent / "shared" / "domain" / "faq-facts.md"
 def test_loads_entries_from_every_file(tmp_path):
     loaded = load_directory(default_kb(tmp_path))
     assert loaded.problems == ()
-    assert [entry.id for entry in loaded.entries] == ["lupa_password", "batas_usia",
-                                                       "jadwal_cpns_2019"]
+    assert [entry.id for entry in loaded.entries] == [
+        "lupa_password",
+        "batas_usia",
+        "jadwal_cpns_2019",
+    ]
     assert loaded.entries[2].valid_until == dt.date(2019, 12, 31)
 
 
@@ -119,8 +122,9 @@ def test_store_without_any_good_version_raises(tmp_path):
 
 
 def test_expired_entry_says_it_belongs_to_a_past_season(tmp_path):
-    entry = next(e for e in load_directory(default_kb(tmp_path)).entries
-                 if e.id == SCHEDULE_2019["id"])
+    entry = next(
+        e for e in load_directory(default_kb(tmp_path)).entries if e.id == SCHEDULE_2019["id"]
+    )
     text = render_answer(entry, dt.date(2026, 11, 28))
     assert "musim seleksi yang sudah lewat" in text and "31 Desember 2019" in text
     assert "sudah lewat" not in render_answer(entry, dt.date(2019, 11, 20))
@@ -132,6 +136,9 @@ def test_project_knowledge_base_is_valid_and_covers_every_faq_id():
     assert check_directory(services.settings.kb_dir) == []
     ids = {entry.id for entry in load_directory(services.settings.kb_dir).entries}
     if FAQ_FACTS.exists():
-        required = {line[3:].strip() for line in FAQ_FACTS.read_text().splitlines()
-                    if line.startswith("## ")}
+        required = {
+            line[3:].strip()
+            for line in FAQ_FACTS.read_text().splitlines()
+            if line.startswith("## ")
+        }
         assert required <= ids, f"missing FAQ ids: {sorted(required - ids)}"

@@ -12,7 +12,13 @@ NIK = "3201234567890123"
 
 @pytest.mark.parametrize(
     "text",
-    [NIK, f"nik saya {NIK} tidak valid", f"NIK:{NIK}!", "3201 2345 6789 0123", "3201.2345.6789.0123"],
+    [
+        NIK,
+        f"nik saya {NIK} tidak valid",
+        f"NIK:{NIK}!",
+        "3201 2345 6789 0123",
+        "3201.2345.6789.0123",
+    ],
 )
 def test_finds_and_redacts_a_nik(text):
     assert contains_nik(text)

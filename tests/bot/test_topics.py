@@ -19,7 +19,11 @@ def test_classifier_learns_topics_from_examples():
     examples = [
         Example(text, "complaint", {"sscn_topic": topic})
         for topic, texts in {
-            "unggah_dokumen": ["upload ijazah gagal", "gagal unggah pas foto", "file transkrip error"],
+            "unggah_dokumen": [
+                "upload ijazah gagal",
+                "gagal unggah pas foto",
+                "file transkrip error",
+            ],
             "login_password": ["tidak bisa login", "password salah terus", "gagal masuk akun"],
         }.items()
         for text in texts

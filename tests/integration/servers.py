@@ -27,9 +27,24 @@ def free_port() -> int:
 def train_model(out_dir: Path) -> Path:
     """Train the project's model (small and fast: a logistic regression)."""
     subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--data", "nlu_data", "--config", "config.yml",
-         "--domain", "domain.yml", "--out", str(out_dir), "--fixed-model-name", "test"],
-        cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=900,
+        [
+            str(VENV_BIN / "rasa"),
+            "train",
+            "--data",
+            "nlu_data",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--out",
+            str(out_dir),
+            "--fixed-model-name",
+            "test",
+        ],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=900,
     )
     return out_dir / "test.tar.gz"
 
@@ -59,13 +74,15 @@ class RunningBot:
     def say(self, sender: str, message, **extra) -> requests.Response:
         return requests.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message, **extra}, timeout=30,
+            json={"sender": sender, "message": message, **extra},
+            timeout=30,
         )
 
     def tracker(self, sender: str) -> dict:
         response = requests.get(
             f"{self.rasa_url}/conversations/{sender}/tracker",
-            params={"token": self.token}, timeout=10,
+            params={"token": self.token},
+            timeout=10,
         )
         response.raise_for_status()
         return response.json()
@@ -94,20 +111,48 @@ def start_bot(model: Path, work_dir: Path) -> RunningBot:
     }
     actions_log, rasa_log = work_dir / "actions.log", work_dir / "rasa.log"
     actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-         "--port", str(actions_port)],
-        cwd=PROJECT_ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+        [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(actions_port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=actions_log.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     rasa = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-         "--enable-api", "--auth-token", token],
-        cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+        [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(rasa_port),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--enable-api",
+            "--auth-token",
+            token,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=rasa_log.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     bot = RunningBot(
-        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, kb_dir,
+        f"http://127.0.0.1:{rasa_port}",
+        f"http://127.0.0.1:{actions_port}",
+        token,
+        kb_dir,
         [actions, rasa],
     )
     try:

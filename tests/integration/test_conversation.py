@@ -68,8 +68,12 @@ def test_empty_long_and_malformed_input(running_bot):
     assert running_bot.say(user, "   ").json() == []
     long_reply = " ".join(texts(running_bot.say(user, "tolong " * 600)))
     assert "2.000 karakter" in long_reply
-    bad = requests.post(f"{running_bot.rasa_url}/webhooks/rest/webhook", data="{nope", timeout=10,
-                        headers={"Content-Type": "application/json"})
+    bad = requests.post(
+        f"{running_bot.rasa_url}/webhooks/rest/webhook",
+        data="{nope",
+        timeout=10,
+        headers={"Content-Type": "application/json"},
+    )
     assert bad.status_code == 400 and "JSON" in bad.json()["error"]
     assert running_bot.say("", "halo").status_code == 400
     assert running_bot.say(user, ["halo"]).status_code == 400
@@ -84,9 +88,13 @@ def test_knowledge_base_edit_is_used_by_the_next_message(running_bot):
     entry["answer"] = "JAWABAN UJI: reset kata sandi di https://helpdesk-sscasn.bkn.go.id"
     try:
         path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-        assert any("JAWABAN UJI" in t for t in texts(running_bot.say(sender(), "lupa password sscasn")))
+        assert any(
+            "JAWABAN UJI" in t for t in texts(running_bot.say(sender(), "lupa password sscasn"))
+        )
         path.write_text("entries:\n  - id: [rusak", encoding="utf-8")  # a broken edit
         time.sleep(0.01)
-        assert any("JAWABAN UJI" in t for t in texts(running_bot.say(sender(), "lupa password sscasn")))
+        assert any(
+            "JAWABAN UJI" in t for t in texts(running_bot.say(sender(), "lupa password sscasn"))
+        )
     finally:
         path.write_text(original, encoding="utf-8")

@@ -19,20 +19,39 @@ KIND_FLOOR = 0.90
 
 
 def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
-                          **kwargs)
+    return subprocess.run(
+        args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, **kwargs
+    )
 
 
 def test_rasa_data_validate():
-    result = run(str(VENV_BIN / "rasa"), "data", "validate", "--data", "nlu_data",
-                 "--domain", "domain.yml", "--config", "config.yml")
+    result = run(
+        str(VENV_BIN / "rasa"),
+        "data",
+        "validate",
+        "--data",
+        "nlu_data",
+        "--domain",
+        "domain.yml",
+        "--config",
+        "config.yml",
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 def test_rasa_test_stories(trained_model, tmp_path):
-    result = run(str(VENV_BIN / "rasa"), "test", "core", "--model", str(trained_model),
-                 "--stories", "tests/rasa/test_stories.yml", "--fail-on-prediction-errors",
-                 "--out", str(tmp_path))
+    result = run(
+        str(VENV_BIN / "rasa"),
+        "test",
+        "core",
+        "--model",
+        str(trained_model),
+        "--stories",
+        "tests/rasa/test_stories.yml",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
