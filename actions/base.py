@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -23,11 +24,12 @@ def shared_nik(tracker: Tracker) -> bool:
     return bool(metadata.get(NIK_REDACTED)) or any(e.get("entity") == "nik" for e in entities)
 
 
-class GuardedAction(Action):
+class GuardedAction(Action, metaclass=ABCMeta):
     """Warns about a shared NIK and a cut message, then runs ``respond``."""
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -40,7 +42,8 @@ class GuardedAction(Action):
             )
         return await self.respond(dispatcher, tracker, domain)
 
+    @abstractmethod
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        raise NotImplementedError
+        """Dispatch this action's own replies and return its events."""

@@ -7,6 +7,8 @@ NLU without running a Rasa server.
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from pathlib import Path
 
 from bot.classify import IntentGuess
@@ -18,6 +20,7 @@ class RasaIntentParser:
     def __init__(self, model_path: Path) -> None:
         from rasa.core.agent import Agent  # heavy import, only when needed
 
+        _quiet_structlog()
         self._loop = asyncio.new_event_loop()
         self._agent = Agent.load(str(model_path))
 
@@ -31,6 +34,16 @@ class RasaIntentParser:
             IntentGuess(item["name"], float(item["confidence"]))
             for item in result.get("intent_ranking") or [result["intent"]]
         ]
+
+
+def _quiet_structlog() -> None:
+    """Rasa's structlog prints debug lines (with message texts) to stdout by default."""
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
 
 
 def latest_model(models_dir: Path) -> Path:
