@@ -12,11 +12,12 @@ mkdir -p var/log
 
 pids=()
 stop() {
+  # Kill first: the terminal may already be gone (SIGPIPE), and nothing may stay behind.
   trap - INT TERM EXIT
-  echo; echo "Stopping..."
+  trap '' PIPE
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  echo "Stopped."
+  echo "Stopped." 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 
