@@ -1,6 +1,6 @@
 # SSCN Helpdesk. `make run` and `make test` are all a fresh machine needs.
 SHELL := /bin/bash
-PYTHON_BIN ?= $(shell command -v python3.10 2>/dev/null || ls /root/.pyenv/versions/3.10.*/bin/python 2>/dev/null | tail -n 1)
+PYTHON_BIN ?= $(shell bash scripts/find-python.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
