@@ -1,0 +1,123 @@
+"""Custom actions on trackers built by hand (Rasa's test stories do not run them)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer import ActionAnswer, consecutive_fallbacks
+from actions.replies import ActionHandleReply
+from actions.smalltalk import ActionOutOfScope
+
+
+def tracker(
+    text: str,
+    intent: str,
+    slots: dict | None = None,
+    metadata: dict | None = None,
+    entities: list | None = None,
+    events: list | None = None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "metadata": metadata or {},
+    }
+    return Tracker.from_dict(
+        {
+            "sender_id": "applicant",
+            "slots": slots or {},
+            "latest_message": latest,
+            "events": events or [{"event": "user", "text": text, "parse_data": latest}],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+def run(action, tracker_: Tracker) -> tuple[list[dict], list]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, {}))
+    return dispatcher.messages, events
+
+
+def responses(messages: list[dict]) -> list[str]:
+    return [m.get("response") or "text" for m in messages]
+
+
+def test_answer_sends_the_faq_answer_and_asks_for_feedback():
+    messages, events = run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
+    assert responses(messages) == ["text", "utter_ask_helpful"]
+    assert "helpdesk-sscasn.bkn.go.id" in messages[0]["text"]
+    assert SlotSet("awaiting", "feedback") in events
+    assert SlotSet("last_faq_id", "lupa_password") in events
+
+
+def test_no_answer_offers_escalation():
+    messages, events = run(ActionAnswer(), tracker("resep kue lapis legit", "question"))
+    assert responses(messages) == ["utter_no_answer", "utter_offer_escalation"]
+    assert SlotSet("awaiting", "escalation") in events
+
+
+def test_first_fallback_asks_to_rephrase_and_second_escalates():
+    unclear = {
+        "event": "user",
+        "text": "zzz qqq",
+        "parse_data": {"intent": {"name": "nlu_fallback"}},
+    }
+    first = tracker("zzz qqq", "nlu_fallback", events=[unclear])
+    assert consecutive_fallbacks(first) == 1
+    assert responses(run(ActionAnswer(), first)[0]) == ["utter_rephrase"]
+    second = tracker("zzz qqq", "nlu_fallback", events=[unclear, unclear])
+    assert responses(run(ActionAnswer(), second)[0])[-1] == "utter_offer_escalation"
+
+
+def test_nik_warning_comes_first_and_the_truncation_note_follows():
+    messages, _ = run(
+        ActionAnswer(),
+        tracker(
+            "nik saya [NIK] tidak valid",
+            "question",
+            metadata={"nik_redacted": True, "truncated": True},
+        ),
+    )
+    assert responses(messages)[:2] == ["utter_nik_warning", "utter_truncated"]
+    assert messages[1]["max_chars"] == "2.000"
+
+
+@pytest.mark.parametrize(
+    ("awaiting", "intent", "expected", "next_awaiting"),
+    [
+        ("feedback", "feedback_helpful", ["utter_glad"], None),
+        ("feedback", "affirm", ["utter_glad"], None),
+        (
+            "feedback",
+            "feedback_unhelpful",
+            ["utter_unhelpful", "utter_offer_escalation"],
+            "escalation",
+        ),
+        ("feedback", "deny", ["utter_unhelpful", "utter_offer_escalation"], "escalation"),
+        ("escalation", "affirm", ["utter_escalation_pointer"], None),
+        ("escalation", "deny", ["utter_escalation_declined"], None),
+        (None, "affirm", ["utter_anything_else"], None),
+        (None, "feedback_unhelpful", ["utter_unhelpful", "utter_offer_escalation"], "escalation"),
+    ],
+)
+def test_replies_are_read_against_what_the_bot_asked(awaiting, intent, expected, next_awaiting):
+    messages, events = run(ActionHandleReply(), tracker("ya", intent, {"awaiting": awaiting}))
+    assert responses(messages) == expected
+    assert SlotSet("awaiting", next_awaiting) in events
+
+
+def test_out_of_scope_points_civil_service_topics_to_the_right_channel():
+    messages, _ = run(ActionOutOfScope(), tracker("gimana cara urus pensiun pns", "out_of_scope"))
+    assert "pensiun PNS" in messages[0]["text"]
+    messages, _ = run(ActionOutOfScope(), tracker("siapa juara liga inggris", "out_of_scope"))
+    assert responses(messages) == ["utter_out_of_scope"]
