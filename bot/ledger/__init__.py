@@ -1,0 +1,1 @@
+"""The complaint ledger: cases, their lifecycle and SLA arithmetic."""
