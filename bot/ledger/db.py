@@ -1,0 +1,43 @@
+"""Database engines for the ledger: SQLite by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, create_engine, make_url
+from sqlalchemy.orm import sessionmaker
+
+from bot.config import PROJECT_ROOT
+
+DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'ledger.db'}"
+
+
+def database_url() -> str:
+    """``SSCN_DATABASE_URL`` or the SQLite file under ``var/``."""
+    return os.environ.get("SSCN_DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A 2.0-style engine; SQLite gets WAL, foreign keys and a patient lock timeout."""
+    url = url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, future=True, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, future=True, expire_on_commit=False)

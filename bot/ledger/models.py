@@ -1,0 +1,101 @@
+"""Ledger tables: units, cases, the append-only case events, ticket counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC; always returns timezone-aware datetimes (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger; pass an aware one")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+class Unit(Base):
+    """An organisational unit a case can be forwarded to (Biro Humas, directorates)."""
+
+    __tablename__ = "units"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(40), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+
+
+class TicketCounter(Base):
+    """The last ticket number handed out in a year (numbers are gap-free per year)."""
+
+    __tablename__ = "ticket_counters"
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    last_number = Column(Integer, nullable=False, default=0)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("year", "number", name="uq_cases_year_number"),)
+
+    id = Column(Integer, primary_key=True)
+    ticket = Column(String(20), nullable=False, unique=True)
+    year = Column(Integer, nullable=False)
+    number = Column(Integer, nullable=False)
+    channel = Column(String(20), nullable=False)
+    channel_user = Column(String(128), nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False)
+    display_name = Column(String(200))
+    kind = Column(String(30), nullable=False)
+    sscn_topic = Column(String(40))
+    lapor_type = Column(String(40))
+    status = Column(String(30), nullable=False, index=True)
+    status_reason = Column(Text)
+    unit_id = Column(Integer, ForeignKey("units.id"))
+    summary = Column(String(300), nullable=False)
+    description = Column(Text)
+    nik_encrypted = Column(Text)
+    contact_encrypted = Column(Text)
+    received_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+    unit = relationship(Unit)
+    events = relationship("CaseEvent", order_by="CaseEvent.id", back_populates="case")
+
+
+class CaseEvent(Base):
+    """Every change of a case: who, when, what, from which value to which."""
+
+    __tablename__ = "case_events"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(100), nullable=False)
+    type = Column(String(40), nullable=False)
+    old = Column(Text)
+    new = Column(Text)
+
+    case = relationship(Case, back_populates="events")
