@@ -1,0 +1,226 @@
+"""File, find and change cases; every change is recorded in ``case_events``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from bot.ledger.calendar import WorkingCalendar
+from bot.ledger.crypto import FieldCipher
+from bot.ledger.lifecycle import Status, check_transition
+from bot.ledger.models import Case, CaseEvent, Unit
+from bot.ledger.tickets import allocate_number, format_ticket, parse_ticket
+from bot.text import normalize
+from bot.topics import load_topics
+
+SLA_WORKING_DAYS = 12
+DUPLICATE_WINDOW = dt.timedelta(minutes=10)
+KINDS = ("complaint", "unanswered_question", "human_request")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What the bot knows when it files a case."""
+
+    channel: str
+    channel_user: str
+    conversation_id: str
+    kind: str
+    summary: str
+    description: str | None = None
+    display_name: str | None = None
+    sscn_topic: str | None = None
+    nik: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    created: bool  # False when an identical recent filing was found instead
+
+
+class UnknownCase(LookupError):
+    """No case with that ticket (or not visible to the asking user)."""
+
+
+class Ledger:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        cipher: FieldCipher,
+        calendar: WorkingCalendar | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._cipher = cipher
+        self.calendar = calendar or WorkingCalendar()
+        self._clock = clock
+
+    def sla_due(self, case: Case) -> dt.datetime:
+        """End of the 12th working day after receipt."""
+        return self.calendar.add_working_days(case.received_at, SLA_WORKING_DAYS)
+
+    def file(self, new: NewCase, actor: str = "bot") -> Filed:
+        """Create a case, or return the same user's identical case of the last 10 minutes."""
+        if new.kind not in KINDS:
+            raise ValueError(f"unknown case kind {new.kind!r}; expected one of {KINDS}")
+        topics = load_topics()
+        if new.sscn_topic is not None and new.sscn_topic not in topics:
+            raise ValueError(f"unknown sscn_topic {new.sscn_topic!r}")
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            existing = self._recent_duplicate(session, new, now)
+            if existing is not None:
+                return Filed(existing, created=False)
+            number = allocate_number(session, now.year)
+            case = Case(
+                ticket=format_ticket(now.year, number),
+                year=now.year,
+                number=number,
+                channel=new.channel,
+                channel_user=new.channel_user,
+                conversation_id=new.conversation_id,
+                display_name=new.display_name,
+                kind=new.kind,
+                sscn_topic=new.sscn_topic,
+                lapor_type=topics[new.sscn_topic].lapor_type if new.sscn_topic else None,
+                status=Status.BELUM_DIVERIFIKASI.value,
+                summary=new.summary[:300],
+                description=new.description,
+                nik_encrypted=self._cipher.encrypt(new.nik) if new.nik else None,
+                contact_encrypted=self._cipher.encrypt(new.contact) if new.contact else None,
+                received_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            session.flush()
+            session.add(
+                CaseEvent(
+                    case_id=case.id,
+                    at=now,
+                    actor=actor,
+                    type="created",
+                    new=Status.BELUM_DIVERIFIKASI.value,
+                )
+            )
+            return Filed(case, created=True)
+
+    def _recent_duplicate(self, session: Session, new: NewCase, now: dt.datetime) -> Case | None:
+        candidates = session.execute(
+            select(Case).where(
+                Case.channel == new.channel,
+                Case.channel_user == new.channel_user,
+                Case.received_at >= now - DUPLICATE_WINDOW,
+            )
+        ).scalars()
+        wanted = normalize(new.summary)
+        return next((c for c in candidates if normalize(c.summary) == wanted), None)
+
+    def get(self, ticket: str) -> Case:
+        """A case with its events; ``UnknownCase`` if there is none."""
+        if parse_ticket(ticket) is None:
+            raise UnknownCase(ticket)
+        with self._sessions() as session:
+            case = session.execute(
+                select(Case)
+                .options(selectinload(Case.events), selectinload(Case.unit))
+                .where(Case.ticket == ticket.strip().upper())
+            ).scalar_one_or_none()
+        if case is None:
+            raise UnknownCase(ticket)
+        return case
+
+    def get_for_user(self, ticket: str, channel: str, channel_user: str) -> Case:
+        """The case only if this channel user filed it: others get ``UnknownCase`` too."""
+        case = self.get(ticket)
+        if (case.channel, case.channel_user) != (channel, channel_user):
+            raise UnknownCase(ticket)
+        return case
+
+    def latest_for_user(self, channel: str, channel_user: str) -> Case | None:
+        with self._sessions() as session:
+            return session.execute(
+                select(Case)
+                .options(selectinload(Case.events))
+                .where(Case.channel == channel, Case.channel_user == channel_user)
+                .order_by(Case.received_at.desc(), Case.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+
+    def set_status(
+        self, ticket: str, status: Status, actor: str, reason: str | None = None
+    ) -> Case:
+        """Move a case along its lifecycle (illegal moves raise ``IllegalTransition``)."""
+        with self._sessions() as session, session.begin():
+            case = self._locked(session, ticket)
+            old = Status(case.status)
+            check_transition(old, status, reason)
+            now = self._clock()
+            case.status, case.updated_at = status.value, now
+            case.status_reason = reason if reason else case.status_reason
+            session.add(
+                CaseEvent(
+                    case_id=case.id,
+                    at=now,
+                    actor=actor,
+                    type="status",
+                    old=old.value,
+                    new=status.value,
+                )
+            )
+            if reason:
+                session.add(
+                    CaseEvent(case_id=case.id, at=now, actor=actor, type="reason", new=reason)
+                )
+        return self.get(ticket)
+
+    def assign(self, ticket: str, unit_code: str, actor: str) -> Case:
+        """Forward a case to a unit."""
+        with self._sessions() as session, session.begin():
+            case = self._locked(session, ticket)
+            unit = session.execute(
+                select(Unit).where(Unit.code == unit_code, Unit.active.is_(True))
+            ).scalar_one_or_none()
+            if unit is None:
+                raise ValueError(f"unknown or inactive unit {unit_code!r}")
+            old_unit = session.get(Unit, case.unit_id) if case.unit_id else None
+            now = self._clock()
+            case.unit_id, case.updated_at = unit.id, now
+            session.add(
+                CaseEvent(
+                    case_id=case.id,
+                    at=now,
+                    actor=actor,
+                    type="assigned",
+                    old=old_unit.code if old_unit else None,
+                    new=unit.code,
+                )
+            )
+        return self.get(ticket)
+
+    def reveal_nik(self, ticket: str, actor: str) -> str | None:
+        """The clear NIK, recorded as an audited event."""
+        with self._sessions() as session, session.begin():
+            case = self._locked(session, ticket)
+            session.add(
+                CaseEvent(case_id=case.id, at=self._clock(), actor=actor, type="nik_revealed")
+            )
+            return self._cipher.decrypt(case.nik_encrypted) if case.nik_encrypted else None
+
+    @staticmethod
+    def _locked(session: Session, ticket: str) -> Case:
+        case = session.execute(
+            select(Case).where(Case.ticket == ticket.strip().upper()).with_for_update()
+        ).scalar_one_or_none()
+        if case is None:
+            raise UnknownCase(ticket)
+        return case

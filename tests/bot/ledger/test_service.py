@@ -1,0 +1,118 @@
+"""Filing, duplicates, ownership, status changes and their events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.ledger.crypto import FieldCipher
+from bot.ledger.db import make_sessionmaker
+from bot.ledger.lifecycle import IllegalTransition, Status
+from bot.ledger.models import Unit
+from bot.ledger.service import Ledger, NewCase, UnknownCase
+
+NIK = "3201234567890123"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 23, 3, 0, tzinfo=dt.timezone.utc)  # 10:00 WIB
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def ledger(engine, clock):
+    sessions = make_sessionmaker(engine)
+    with sessions() as session, session.begin():
+        session.add(Unit(code="DIT_PENGADAAN", name="Direktorat Pengadaan dan Kepangkatan"))
+    return Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
+
+
+def complaint(user: str = "tg:1", summary: str = "upload ijazah gagal terus") -> NewCase:
+    return NewCase(
+        channel="telegram",
+        channel_user=user,
+        conversation_id=user,
+        kind="complaint",
+        summary=summary,
+        sscn_topic="unggah_dokumen",
+        nik=NIK,
+    )
+
+
+def test_filing_gives_a_ticket_a_lapor_type_a_due_date_and_an_event(ledger):
+    filed = ledger.file(complaint())
+    case = ledger.get(filed.case.ticket)
+    assert filed.created and case.ticket == "SSCN-2026-00001"
+    assert (case.status, case.lapor_type) == ("belum_diverifikasi", "rekrutmen_cpns")
+    assert ledger.sla_due(case).date() == dt.date(2027, 1, 13)
+    assert [(e.type, e.actor, e.new) for e in case.events] == [
+        ("created", "bot", "belum_diverifikasi")
+    ]
+    assert NIK not in (case.nik_encrypted or "")
+
+
+def test_same_complaint_within_ten_minutes_returns_the_existing_ticket(ledger, clock):
+    first = ledger.file(complaint()).case.ticket
+    clock.now += dt.timedelta(minutes=9)
+    again = ledger.file(complaint(summary="Upload ijazah GAGAL terus!!"))
+    assert (again.case.ticket, again.created) == (first, False)
+    assert ledger.file(complaint(user="tg:2")).case.ticket != first  # another applicant
+    clock.now += dt.timedelta(minutes=2)
+    assert ledger.file(complaint()).case.ticket != first  # window passed
+
+
+def test_only_the_filer_sees_a_case(ledger):
+    ticket = ledger.file(complaint()).case.ticket
+    assert ledger.get_for_user(ticket, "telegram", "tg:1").ticket == ticket
+    for channel, user in (("telegram", "tg:2"), ("webchat", "tg:1")):
+        with pytest.raises(UnknownCase):
+            ledger.get_for_user(ticket, channel, user)
+    with pytest.raises(UnknownCase):
+        ledger.get_for_user("SSCN-2026-99999", "telegram", "tg:1")
+    assert ledger.latest_for_user("telegram", "tg:1").ticket == ticket
+    assert ledger.latest_for_user("telegram", "nobody") is None
+
+
+def test_status_changes_are_checked_and_recorded(ledger, clock):
+    ticket = ledger.file(complaint()).case.ticket
+    with pytest.raises(IllegalTransition):
+        ledger.set_status(ticket, Status.SELESAI, actor="agen.budi")
+    clock.now += dt.timedelta(hours=1)
+    ledger.set_status(ticket, Status.BELUM_DITINDAKLANJUTI, actor="agen.budi")
+    case = ledger.assign(ticket, "DIT_PENGADAAN", actor="agen.budi")
+    assert case.unit.code == "DIT_PENGADAAN"
+    with pytest.raises(ValueError, match="unknown or inactive unit"):
+        ledger.assign(ticket, "NOPE", actor="agen.budi")
+    case = ledger.set_status(ticket, Status.DALAM_PROSES, actor="agen.budi")
+    assert [(e.type, e.old, e.new) for e in case.events] == [
+        ("created", None, "belum_diverifikasi"),
+        ("status", "belum_diverifikasi", "belum_ditindaklanjuti"),
+        ("assigned", None, "DIT_PENGADAAN"),
+        ("status", "belum_ditindaklanjuti", "dalam_proses"),
+    ]
+    assert case.events[1].at == clock.now
+
+
+def test_revealing_the_nik_is_audited(ledger):
+    ticket = ledger.file(complaint()).case.ticket
+    assert ledger.reveal_nik(ticket, actor="supervisor.ani") == NIK
+    assert ledger.get(ticket).events[-1].type == "nik_revealed"
+
+
+def test_bad_input_is_refused(ledger):
+    with pytest.raises(ValueError, match="unknown case kind"):
+        ledger.file(NewCase("webchat", "u", "u", kind="pujian", summary="x"))
+    with pytest.raises(ValueError, match="unknown sscn_topic"):
+        ledger.file(NewCase("webchat", "u", "u", kind="complaint", summary="x", sscn_topic="z"))
+    with pytest.raises(UnknownCase):
+        ledger.get("bukan tiket")
