@@ -26,35 +26,41 @@ def kb_files(directory: Path) -> list[Path]:
     return sorted(path for path in files if not path.name.startswith((".", "_")))
 
 
-def fingerprint(directory: Path) -> str:
-    """A hash of the names and contents of the knowledge-base files."""
-    digest = hashlib.sha1()
+def _read_files(directory: Path) -> list[tuple[Path, bytes | OSError]]:
+    """Each knowledge-base file with its bytes (or the error reading it)."""
+    contents: list[tuple[Path, bytes | OSError]] = []
     for path in kb_files(directory):
         try:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        except OSError:  # removed between listing and reading
-            digest.update(b"<unreadable>")
+            contents.append((path, path.read_bytes()))
+        except OSError as error:  # e.g. removed between listing and reading
+            contents.append((path, error))
+    return contents
+
+
+def _digest(contents: list[tuple[Path, bytes | OSError]]) -> str:
+    digest = hashlib.sha1()
+    for path, content in contents:
+        digest.update(path.name.encode())
+        digest.update(content if isinstance(content, bytes) else b"<unreadable>")
     return digest.hexdigest()
+
+
+def fingerprint(directory: Path) -> str:
+    """A hash of the names and contents of the knowledge-base files."""
+    return _digest(_read_files(directory))
 
 
 def load_directory(directory: Path) -> LoadedKnowledgeBase:
     """Parse and validate every file; problems name the file and entry."""
     entries: list[Entry] = []
     problems: list[Problem] = []
-    files = kb_files(directory)
-    if not files:
+    contents = _read_files(directory)
+    if not contents:
         problems.append(Problem(str(directory), None, "no knowledge-base files (*.yml) found"))
-    digest = hashlib.sha1()
-    for path in files:
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            problems.append(Problem(path.name, None, f"cannot be read: {error}"))
-            digest.update(path.name.encode() + b"<unreadable>")
+    for path, content in contents:
+        if isinstance(content, OSError):
+            problems.append(Problem(path.name, None, f"cannot be read: {content}"))
             continue
-        digest.update(path.name.encode())
-        digest.update(content)
         try:
             document = yaml.safe_load(content.decode("utf-8"))
         except (UnicodeDecodeError, yaml.YAMLError) as error:
@@ -64,7 +70,7 @@ def load_directory(directory: Path) -> LoadedKnowledgeBase:
         entries.extend(file_entries)
         problems.extend(file_problems)
     problems.extend(_duplicate_ids(entries))
-    return LoadedKnowledgeBase(tuple(entries), tuple(problems), digest.hexdigest())
+    return LoadedKnowledgeBase(tuple(entries), tuple(problems), _digest(contents))
 
 
 def _duplicate_ids(entries: list[Entry]) -> list[Problem]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.ledger.calendar import WorkingCalendar
 from bot.ledger.crypto import FieldCipher
@@ -19,7 +20,12 @@ from bot.topics import load_topics
 
 SLA_WORKING_DAYS = 12
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
-KINDS = ("complaint", "unanswered_question", "human_request")
+CASE_KINDS = ("complaint", "unanswered_question", "human_request")
+
+
+def _by_ticket(ticket: str) -> Select:
+    """The query for one case by its ticket number (case-insensitive)."""
+    return select(Case).where(Case.ticket == ticket.strip().upper())
 
 
 def utcnow() -> dt.datetime:
@@ -48,6 +54,19 @@ class Filed:
     created: bool  # False when an identical recent filing was found instead
 
 
+def _record(
+    session: Session,
+    case: Case,
+    actor: str,
+    type_: str,
+    at: dt.datetime,
+    old: str | None = None,
+    new: str | None = None,
+) -> None:
+    """Append one event to the case's history."""
+    session.add(CaseEvent(case_id=case.id, at=at, actor=actor, type=type_, old=old, new=new))
+
+
 class UnknownCase(LookupError):
     """No case with that ticket (or not visible to the asking user)."""
 
@@ -71,8 +90,8 @@ class Ledger:
 
     def file(self, new: NewCase, actor: str = "bot") -> Filed:
         """Create a case, or return the same user's identical case of the last 10 minutes."""
-        if new.kind not in KINDS:
-            raise ValueError(f"unknown case kind {new.kind!r}; expected one of {KINDS}")
+        if new.kind not in CASE_KINDS:
+            raise ValueError(f"unknown case kind {new.kind!r}; expected one of {CASE_KINDS}")
         topics = load_topics()
         if new.sscn_topic is not None and new.sscn_topic not in topics:
             raise ValueError(f"unknown sscn_topic {new.sscn_topic!r}")
@@ -103,15 +122,7 @@ class Ledger:
             )
             session.add(case)
             session.flush()
-            session.add(
-                CaseEvent(
-                    case_id=case.id,
-                    at=now,
-                    actor=actor,
-                    type="created",
-                    new=Status.BELUM_DIVERIFIKASI.value,
-                )
-            )
+            _record(session, case, actor, "created", now, new=Status.BELUM_DIVERIFIKASI.value)
             return Filed(case, created=True)
 
     def _recent_duplicate(self, session: Session, new: NewCase, now: dt.datetime) -> Case | None:
@@ -131,9 +142,7 @@ class Ledger:
             raise UnknownCase(ticket)
         with self._sessions() as session:
             case = session.execute(
-                select(Case)
-                .options(selectinload(Case.events), selectinload(Case.unit))
-                .where(Case.ticket == ticket.strip().upper())
+                _by_ticket(ticket).options(selectinload(Case.events), selectinload(Case.unit))
             ).scalar_one_or_none()
         if case is None:
             raise UnknownCase(ticket)
@@ -167,20 +176,9 @@ class Ledger:
             now = self._clock()
             case.status, case.updated_at = status.value, now
             case.status_reason = reason if reason else case.status_reason
-            session.add(
-                CaseEvent(
-                    case_id=case.id,
-                    at=now,
-                    actor=actor,
-                    type="status",
-                    old=old.value,
-                    new=status.value,
-                )
-            )
+            _record(session, case, actor, "status", now, old=old.value, new=status.value)
             if reason:
-                session.add(
-                    CaseEvent(case_id=case.id, at=now, actor=actor, type="reason", new=reason)
-                )
+                _record(session, case, actor, "reason", now, new=reason)
         return self.get(ticket)
 
     def assign(self, ticket: str, unit_code: str, actor: str) -> Case:
@@ -195,15 +193,14 @@ class Ledger:
             old_unit = session.get(Unit, case.unit_id) if case.unit_id else None
             now = self._clock()
             case.unit_id, case.updated_at = unit.id, now
-            session.add(
-                CaseEvent(
-                    case_id=case.id,
-                    at=now,
-                    actor=actor,
-                    type="assigned",
-                    old=old_unit.code if old_unit else None,
-                    new=unit.code,
-                )
+            _record(
+                session,
+                case,
+                actor,
+                "assigned",
+                now,
+                old=old_unit.code if old_unit else None,
+                new=unit.code,
             )
         return self.get(ticket)
 
@@ -211,16 +208,12 @@ class Ledger:
         """The clear NIK, recorded as an audited event."""
         with self._sessions() as session, session.begin():
             case = self._locked(session, ticket)
-            session.add(
-                CaseEvent(case_id=case.id, at=self._clock(), actor=actor, type="nik_revealed")
-            )
+            _record(session, case, actor, "nik_revealed", self._clock())
             return self._cipher.decrypt(case.nik_encrypted) if case.nik_encrypted else None
 
     @staticmethod
     def _locked(session: Session, ticket: str) -> Case:
-        case = session.execute(
-            select(Case).where(Case.ticket == ticket.strip().upper()).with_for_update()
-        ).scalar_one_or_none()
+        case = session.execute(_by_ticket(ticket).with_for_update()).scalar_one_or_none()
         if case is None:
             raise UnknownCase(ticket)
         return case

@@ -31,13 +31,21 @@ def browser():
         browser.close()
 
 
-def test_chat_answers_renders_buttons_and_survives_a_reload(running_bot, browser):
+def open_chat(browser, running_bot):
     page = browser.new_page()
     page.goto(f"{running_bot.rasa_url}/webhooks/webchat/")
     page.wait_for_selector("#status[data-state=online]", timeout=15000)
+    return page
 
-    page.fill("#input", "min lupa pw sscasn gmn?")
+
+def send(page, text: str) -> None:
+    page.fill("#input", text)
     page.press("#input", "Enter")
+
+
+def test_chat_answers_renders_buttons_and_survives_a_reload(running_bot, browser):
+    page = open_chat(browser, running_bot)
+    send(page, "min lupa pw sscasn gmn?")
     page.wait_for_selector(".buttons button:not([disabled])", timeout=15000)
     assert "helpdesk-sscasn.bkn.go.id" in page.inner_text("#messages")
     assert page.locator(".buttons button").all_inner_texts() == [
@@ -53,8 +61,7 @@ def test_chat_answers_renders_buttons_and_survives_a_reload(running_bot, browser
 
     # The same conversation continues after the reload: the bot still knows
     # it asked for feedback, so "tidak membantu" leads to the escalation offer.
-    page.fill("#input", "tidak membantu")
-    page.press("#input", "Enter")
+    send(page, "tidak membantu")
     page.wait_for_function(
         "document.querySelector('#messages').innerText.includes('teruskan ke petugas')",
         timeout=15000,
@@ -65,11 +72,8 @@ def test_chat_answers_renders_buttons_and_survives_a_reload(running_bot, browser
 
 
 def test_applicant_text_is_shown_as_text(running_bot, browser):
-    page = browser.new_page()
-    page.goto(f"{running_bot.rasa_url}/webhooks/webchat/")
-    page.wait_for_selector("#status[data-state=online]", timeout=15000)
-    page.fill("#input", "<script>window.hacked=1</script> halo")
-    page.press("#input", "Enter")
+    page = open_chat(browser, running_bot)
+    send(page, "<script>window.hacked=1</script> halo")
     page.wait_for_selector(".msg--bot", timeout=15000)
     assert page.evaluate("window.hacked") is None
     assert "<script>" in page.inner_text(".msg--user")
