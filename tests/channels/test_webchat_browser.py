@@ -77,3 +77,15 @@ def test_applicant_text_is_shown_as_text(running_bot, browser):
     page.wait_for_selector(".msg--bot", timeout=15000)
     assert page.evaluate("window.hacked") is None
     assert "<script>" in page.inner_text(".msg--user")
+
+
+def test_a_nik_is_masked_on_screen_and_in_local_storage(running_bot, browser):
+    page = open_chat(browser, running_bot)
+    send(page, "nik saya 3201 2345 6789 0123 ditolak")
+    page.wait_for_function(
+        "document.querySelector('#messages').innerText.includes('jangan kirim NIK')",
+        timeout=15000,
+    )
+    assert page.inner_text(".msg--user") == "nik saya [NIK] ditolak"
+    stored = page.evaluate("localStorage.getItem('sscn.transcript')")
+    assert "0123" not in stored and "[NIK]" in stored

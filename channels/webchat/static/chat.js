@@ -7,6 +7,14 @@
   var LOG_KEY = "sscn.transcript";
   var LOG_LIMIT = 200;
   var URL_PATTERN = /(https?:\/\/[^\s)]+)/g;
+  // A NIK (16 digits, maybe grouped) is masked in the local echo and transcript too.
+  var NIK_PATTERN = /(^|\D)((?:\d[ .\-]?){15}\d)(?!\d)/g;
+
+  function maskNik(text) {
+    return String(text).replace(NIK_PATTERN, function (match, before, number) {
+      return number.replace(/\D/g, "").length === 16 ? before + "[NIK]" : match;
+    });
+  }
 
   var list = document.getElementById("messages");
   var form = document.getElementById("composer");
@@ -90,7 +98,7 @@
 
   function send(payload, shown) {
     if (!sessionId) { return; }
-    record({ from: "user", text: shown || payload });
+    record({ from: "user", text: maskNik(shown || payload) });
     socket.emit("user_uttered", { message: payload, session_id: sessionId });
   }
 
