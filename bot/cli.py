@@ -1,4 +1,4 @@
-"""The ``sscn`` command line: ``sscn kb check``, ``sscn classify``."""
+"""The ``sscn`` command line: ``sscn kb check``, ``sscn db upgrade``, ``sscn classify``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--dir", type=Path, default=settings.kb_dir)
     check.set_defaults(handler=_kb_check)
 
+    db = commands.add_parser("db", help="ledger database").add_subparsers(title="db")
+    db_upgrade = db.add_parser("upgrade", help="apply migrations (SSCN_DATABASE_URL)")
+    db_upgrade.add_argument("--url", help="database URL (default: SSCN_DATABASE_URL or var/)")
+    db_upgrade.set_defaults(handler=_db_upgrade)
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )
@@ -55,6 +60,20 @@ def _kb_check(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in {args.dir}", file=sys.stderr)
         return 1
     print(f"knowledge base OK: {args.dir}")
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.ledger.migrate import upgrade
+
+    try:
+        upgrade(args.url)
+    except SQLAlchemyError as error:
+        print(f"sscn db upgrade: {error}", file=sys.stderr)
+        return 1
+    print("ledger database is up to date")
     return 0
 
 
