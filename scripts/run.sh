@@ -10,6 +10,9 @@ export SSCN_ACTION_ENDPOINT_URL=${SSCN_ACTION_ENDPOINT_URL:-http://127.0.0.1:${A
 AUTH_TOKEN=${SSCN_RASA_AUTH_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}
 mkdir -p var/log
 
+echo "Applying ledger migrations..."
+.venv/bin/sscn db upgrade
+
 pids=()
 stop() {
   # Kill first: the terminal may already be gone (SIGPIPE), and nothing may stay behind.
