@@ -38,6 +38,28 @@ def _parser() -> argparse.ArgumentParser:
     db_upgrade.add_argument("--url", help="database URL (default: SSCN_DATABASE_URL or var/)")
     db_upgrade.set_defaults(handler=_db_upgrade)
 
+    cases = commands.add_parser("cases", help="complaint ledger").add_subparsers(title="cases")
+    listing = cases.add_parser("list", help="cases by SLA due date")
+    listing.add_argument("--status")
+    listing.add_argument("--topic")
+    listing.add_argument("--breached", action="store_true", help="only cases past their SLA")
+    listing.set_defaults(handler=_cases_list)
+    show = cases.add_parser("show", help="one case with its events")
+    show.add_argument("ticket")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_cases_show)
+    set_status = cases.add_parser("set-status", help="move a case along its lifecycle")
+    set_status.add_argument("ticket")
+    set_status.add_argument("status")
+    set_status.add_argument("--actor", required=True, help="who does it (recorded)")
+    set_status.add_argument("--reason")
+    set_status.set_defaults(handler=_cases_set_status)
+    assign = cases.add_parser("assign", help="forward a case to a unit")
+    assign.add_argument("ticket")
+    assign.add_argument("unit", help="unit code, e.g. DIT_PENGADAAN")
+    assign.add_argument("--actor", required=True)
+    assign.set_defaults(handler=_cases_assign)
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )
@@ -74,6 +96,83 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         print(f"sscn db upgrade: {error}", file=sys.stderr)
         return 1
     print("ledger database is up to date")
+    return 0
+
+
+def _ledger():  # noqa: ANN202 - bot.ledger.service.Ledger, imported lazily
+    from bot.ledger.crypto import cipher_from_env
+    from bot.ledger.db import make_engine, make_sessionmaker
+    from bot.ledger.service import Ledger
+
+    return Ledger(make_sessionmaker(make_engine()), cipher_from_env())
+
+
+def _cases_list(args: argparse.Namespace) -> int:
+    from bot.ledger.views import case_row
+
+    ledger = _ledger()
+    cases = ledger.list_cases(args.status, args.topic, args.breached)
+    for case in cases:
+        print(case_row(case, ledger))
+    print(f"{len(cases)} case(s)", file=sys.stderr)
+    return 0
+
+
+def _cases_show(args: argparse.Namespace) -> int:
+    from bot.ledger.service import UnknownCase
+    from bot.ledger.views import case_as_dict
+
+    ledger = _ledger()
+    try:
+        data = case_as_dict(ledger.get(args.ticket), ledger)
+    except UnknownCase:
+        print(f"no case {args.ticket}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for key, value in data.items():
+            if key != "events":
+                print(f"{key:14s} {value}")
+        for event in data["events"]:
+            print(
+                f"  {event['at']}  {event['actor']:16s} {event['type']:12s} "
+                f"{event['old'] or ''} -> {event['new'] or ''}"
+            )
+    return 0
+
+
+def _cases_set_status(args: argparse.Namespace) -> int:
+    from bot.ledger.lifecycle import IllegalTransition, Status
+    from bot.ledger.service import UnknownCase
+
+    try:
+        status = Status(args.status)
+        _ledger().set_status(args.ticket, status, args.actor, args.reason)
+    except ValueError as error:  # unknown status or IllegalTransition
+        known = ", ".join(s.value for s in Status)
+        hint = "" if isinstance(error, IllegalTransition) else f" (known: {known})"
+        print(f"sscn cases set-status: {error}{hint}", file=sys.stderr)
+        return 1
+    except UnknownCase:
+        print(f"no case {args.ticket}", file=sys.stderr)
+        return 1
+    print(f"{args.ticket}: {status.value}")
+    return 0
+
+
+def _cases_assign(args: argparse.Namespace) -> int:
+    from bot.ledger.service import UnknownCase
+
+    try:
+        case = _ledger().assign(args.ticket, args.unit, args.actor)
+    except UnknownCase:
+        print(f"no case {args.ticket}", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(f"sscn cases assign: {error}", file=sys.stderr)
+        return 1
+    print(f"{case.ticket}: assigned to {case.unit.name}")
     return 0
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.sql import Select
 
 from bot.ledger.calendar import WorkingCalendar
 from bot.ledger.crypto import FieldCipher
-from bot.ledger.lifecycle import Status, check_transition
+from bot.ledger.lifecycle import CLOSED, Status, check_transition
 from bot.ledger.models import Case, CaseEvent, Unit
 from bot.ledger.tickets import allocate_number, format_ticket, parse_ticket
+from bot.privacy import mask_nik
 from bot.text import normalize
 from bot.topics import load_topics
 
@@ -154,6 +155,29 @@ class Ledger:
         if (case.channel, case.channel_user) != (channel, channel_user):
             raise UnknownCase(ticket)
         return case
+
+    def list_cases(
+        self, status: str | None = None, topic: str | None = None, breached: bool = False
+    ) -> list[Case]:
+        """Cases by SLA due date (oldest receipt first), optionally filtered."""
+        query = select(Case).options(selectinload(Case.unit)).order_by(Case.received_at, Case.id)
+        if status:
+            query = query.where(Case.status == status)
+        if topic:
+            query = query.where(Case.sscn_topic == topic)
+        with self._sessions() as session:
+            cases = list(session.execute(query).scalars())
+        return [case for case in cases if self.is_breached(case)] if breached else cases
+
+    def is_breached(self, case: Case) -> bool:
+        """Past its SLA due time: still open now, or closed after the due time."""
+        due = self.sla_due(case)
+        if Status(case.status) in CLOSED:
+            return case.updated_at > due
+        return self._clock() > due
+
+    def masked_nik(self, case: Case) -> str | None:
+        return mask_nik(self._cipher.decrypt(case.nik_encrypted)) if case.nik_encrypted else None
 
     def latest_for_user(self, channel: str, channel_user: str) -> Case | None:
         with self._sessions() as session:
