@@ -6,7 +6,7 @@ import os
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.ledger.db import make_engine
@@ -17,7 +17,9 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def _postgres_engine():
+@pytest.fixture
+def postgres_url():
+    """A URL whose connections use a fresh schema, dropped afterwards."""
     schema = f"sscn_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     try:
@@ -26,28 +28,19 @@ def _postgres_engine():
     except OperationalError as error:
         admin.dispose()
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    engine = create_engine(
-        POSTGRES_URL,
-        future=True,
-        connect_args={"options": f"-csearch_path={schema}"},
-        pool_size=20,
-        max_overflow=40,
-    )
-    return engine, admin, schema
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
-        Base.metadata.create_all(engine)
-        yield engine
-        engine.dispose()
-        return
-    engine, admin, schema = _postgres_engine()
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()

@@ -31,32 +31,11 @@ def test_cli_upgrade(tmp_path, capsys):
     assert "up to date" in capsys.readouterr().out
 
 
-def test_upgrade_on_postgresql():
-    import uuid
-
-    import pytest
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
-
-    from tests.bot.ledger.conftest import POSTGRES_URL
-
-    schema = f"sscn_mig_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    try:
-        upgrade(url)
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-            count = connection.execute(select(func.count()).select_from(Unit)).scalar()
-        engine.dispose()
-        assert count == len(SEED_UNITS)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def test_upgrade_on_postgresql(postgres_url):
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        count = connection.execute(select(func.count()).select_from(Unit)).scalar()
+    engine.dispose()
+    assert count == len(SEED_UNITS)
