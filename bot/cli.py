@@ -99,7 +99,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ledger():  # noqa: ANN202 - bot.ledger.service.Ledger, imported lazily
+def _ledger():  # -> bot.ledger.service.Ledger (imported lazily)
     from bot.ledger.crypto import cipher_from_env
     from bot.ledger.db import make_engine, make_sessionmaker
     from bot.ledger.service import Ledger

@@ -30,7 +30,7 @@ def make_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, future=True, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    def _sqlite_pragmas(connection, _record) -> None:
         cursor = connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -13,6 +13,7 @@ from bot.ledger.models import Case, CaseEvent
 HUMAN_REPLY = "agent_reply"  # event type the agent console records for a message sent
 FOLLOW_UP = frozenset({Status.DALAM_PROSES.value, Status.SELESAI.value})
 CLOSED_VALUES = frozenset(status.value for status in CLOSED)
+VERIFIED = frozenset(s.value for s in Status) - {Status.BELUM_DIVERIFIKASI.value}
 DAY = 86_400.0
 
 
@@ -37,13 +38,23 @@ class CaseTimings:
     resolution: Duration | None
 
 
-def _first(events: Iterable[CaseEvent], wanted) -> dt.datetime | None:  # noqa: ANN001
-    return next((event.at for event in events if wanted(event)), None)
+def _events_in_order(case: Case) -> list[CaseEvent]:
+    return sorted(case.events, key=lambda event: (event.at, event.id or 0))
+
+
+def _first_status(events: Iterable[CaseEvent], statuses: frozenset[str]) -> dt.datetime | None:
+    """When the status first changed to one of ``statuses``."""
+    return next((e.at for e in events if e.type == "status" and e.new in statuses), None)
+
+
+def resolved_at(case: Case) -> dt.datetime | None:
+    """When the case first reached a closed status (selesai, ditolak, duplikat)."""
+    return _first_status(_events_in_order(case), CLOSED_VALUES)
 
 
 def case_timings(case: Case, calendar: WorkingCalendar) -> CaseTimings:
     """The four durations of a case; None for a milestone not reached yet."""
-    events = sorted(case.events, key=lambda event: (event.at, event.id or 0))
+    events = _events_in_order(case)
 
     def duration(moment: dt.datetime | None) -> Duration | None:
         if moment is None:
@@ -54,15 +65,12 @@ def case_timings(case: Case, calendar: WorkingCalendar) -> CaseTimings:
             working_seconds=calendar.working_seconds(case.received_at, moment),
         )
 
-    def status_change(accept: frozenset[str]):  # noqa: ANN202
-        return lambda e: e.type == "status" and e.new in accept
-
-    left_unverified = frozenset(s.value for s in Status) - {Status.BELUM_DIVERIFIKASI.value}
+    first_reply = next((e.at for e in events if e.type == HUMAN_REPLY), None)
     return CaseTimings(
-        first_human_response=duration(_first(events, lambda e: e.type == HUMAN_REPLY)),
-        verification=duration(_first(events, status_change(left_unverified))),
-        follow_up=duration(_first(events, status_change(FOLLOW_UP))),
-        resolution=duration(_first(events, status_change(CLOSED_VALUES))),
+        first_human_response=duration(first_reply),
+        verification=duration(_first_status(events, VERIFIED)),
+        follow_up=duration(_first_status(events, FOLLOW_UP)),
+        resolution=duration(_first_status(events, CLOSED_VALUES)),
     )
 
 

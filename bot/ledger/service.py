@@ -13,6 +13,7 @@ from sqlalchemy.sql import Select
 from bot.ledger.calendar import WorkingCalendar
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.lifecycle import CLOSED, Status, check_transition
+from bot.ledger.metrics import resolved_at
 from bot.ledger.models import Case, CaseEvent, Unit
 from bot.ledger.tickets import allocate_number, format_ticket, parse_ticket
 from bot.privacy import mask_nik
@@ -160,7 +161,11 @@ class Ledger:
         self, status: str | None = None, topic: str | None = None, breached: bool = False
     ) -> list[Case]:
         """Cases by SLA due date (oldest receipt first), optionally filtered."""
-        query = select(Case).options(selectinload(Case.unit)).order_by(Case.received_at, Case.id)
+        query = (
+            select(Case)
+            .options(selectinload(Case.unit), selectinload(Case.events))
+            .order_by(Case.received_at, Case.id)
+        )
         if status:
             query = query.where(Case.status == status)
         if topic:
@@ -170,10 +175,10 @@ class Ledger:
         return [case for case in cases if self.is_breached(case)] if breached else cases
 
     def is_breached(self, case: Case) -> bool:
-        """Past its SLA due time: still open now, or closed after the due time."""
+        """Past its SLA due time: still open now, or resolved after the due time."""
         due = self.sla_due(case)
         if Status(case.status) in CLOSED:
-            return case.updated_at > due
+            return (resolved_at(case) or case.updated_at) > due
         return self._clock() > due
 
     def masked_nik(self, case: Case) -> str | None:

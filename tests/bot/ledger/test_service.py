@@ -116,3 +116,17 @@ def test_bad_input_is_refused(ledger):
         ledger.file(NewCase("webchat", "u", "u", kind="complaint", summary="x", sscn_topic="z"))
     with pytest.raises(UnknownCase):
         ledger.get("bukan tiket")
+
+
+def test_breach_of_a_closed_case_depends_on_when_it_was_resolved(ledger, clock):
+    ticket = ledger.file(complaint()).case.ticket
+    ledger.set_status(ticket, Status.BELUM_DITINDAKLANJUTI, actor="agen")
+    ledger.set_status(ticket, Status.SELESAI, actor="agen")
+    clock.now += dt.timedelta(days=60)  # far past the SLA due date
+    case = ledger.assign(ticket, "DIT_PENGADAAN", actor="agen")  # a later change
+    assert case.updated_at == clock.now
+    assert not ledger.is_breached(case)
+    assert ledger.list_cases(breached=True) == []
+    open_ticket = ledger.file(complaint(user="tg:9")).case.ticket
+    clock.now += dt.timedelta(days=60)
+    assert [c.ticket for c in ledger.list_cases(breached=True)] == [open_ticket]
