@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
+from actions.intake import offer_escalation, start_intake
 from actions.runtime import services, today
 from bot.answers import render_answer
 from bot.kb.store import KnowledgeBaseError
@@ -32,6 +33,8 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 
 
 class ActionAnswer(GuardedAction):
+    """Self-help first; a complaint without an answer goes straight to intake."""
+
     def name(self) -> str:
         return "action_answer"
 
@@ -40,32 +43,26 @@ class ActionAnswer(GuardedAction):
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         intent = latest_intent(tracker)
+        kind = "complaint" if intent == "complaint" else "unanswered_question"
         try:
             match = services.knowledge_base.current().best(text)
         except KnowledgeBaseError:
             logger.exception("No usable knowledge base")
             dispatcher.utter_message(response="utter_kb_unavailable")
-            return offer_escalation(dispatcher)
+            return offer_escalation(dispatcher, kind, text)
 
         if match:
             dispatcher.utter_message(text=render_answer(match.entry, today()))
             dispatcher.utter_message(response="utter_ask_helpful")
             return [SlotSet("awaiting", "feedback"), SlotSet("last_faq_id", match.entry.id)]
 
+        if intent == "complaint":
+            return start_intake(dispatcher, tracker, kind, "utter_intake_complaint", text)
         if (
             intent == "nlu_fallback"
             and consecutive_fallbacks(tracker) < FALLBACKS_BEFORE_ESCALATION
         ):
             dispatcher.utter_message(response="utter_rephrase")
             return [SlotSet("awaiting", None)]
-        if intent == "complaint":
-            dispatcher.utter_message(response="utter_complaint_received")
-        else:
-            dispatcher.utter_message(response="utter_no_answer")
-        return offer_escalation(dispatcher)
-
-
-def offer_escalation(dispatcher: CollectingDispatcher) -> list[EventType]:
-    """Ask whether the case should go to a human; the reply decides."""
-    dispatcher.utter_message(response="utter_offer_escalation")
-    return [SlotSet("awaiting", "escalation"), SlotSet("last_faq_id", None)]
+        dispatcher.utter_message(response="utter_no_answer")
+        return offer_escalation(dispatcher, kind, text)

@@ -1,15 +1,22 @@
-"""The base of every action: privacy and length notices come first."""
+"""The base of every action: privacy and length notices come first, then a ticket
+that was waiting in the outbox, then the action's own reply."""
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.runtime import intake_desk
+from bot.dates import format_date_id
 from bot.inbound import MAX_MESSAGE_CHARS, NIK_REDACTED, TRUNCATED
+from bot.ledger.calendar import WIB
+
+REQUEST_INTENTS = ("question", "complaint", "nlu_fallback")
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -22,6 +29,35 @@ def shared_nik(tracker: Tracker) -> bool:
     metadata = message.get("metadata") or {}
     entities = message.get("entities") or []
     return bool(metadata.get(NIK_REDACTED)) or any(e.get("entity") == "nik" for e in entities)
+
+
+def last_request(tracker: Tracker) -> tuple[str | None, str | None]:
+    """Intent and text of the latest question or complaint, the current message included."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent in REQUEST_INTENTS:
+            return intent, event.get("text")
+    return None, None
+
+
+async def announce_waiting_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """Tell the applicant the ticket of a filing that went through the outbox."""
+    key = tracker.get_slot("pending_intake")
+    if not key:
+        return []
+    receipt = await asyncio.to_thread(intake_desk().filed_from_outbox, key)
+    if receipt is None:
+        return []
+    dispatcher.utter_message(
+        response="utter_case_filed_later",
+        ticket=receipt.ticket,
+        due_date=format_date_id(receipt.due_at.astimezone(WIB).date()),
+    )
+    return [SlotSet("pending_intake", None)]
 
 
 class GuardedAction(Action, metaclass=ABCMeta):
@@ -40,7 +76,8 @@ class GuardedAction(Action, metaclass=ABCMeta):
             dispatcher.utter_message(
                 response="utter_truncated", max_chars=f"{MAX_MESSAGE_CHARS:,}".replace(",", ".")
             )
-        return await self.respond(dispatcher, tracker, domain)
+        events = await announce_waiting_ticket(dispatcher, tracker)
+        return events + await self.respond(dispatcher, tracker, domain)
 
     @abstractmethod
     async def respond(

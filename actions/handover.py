@@ -1,12 +1,8 @@
-"""Hand a conversation to people: requests for a human, escalation, status checks.
-
-The complaint ledger does not exist yet, so escalation points the applicant to
-BKN's official helpdesk; the decision points are already where the ledger
-will plug in.
-"""
+"""Hand a conversation to people: requests for a human and status checks of filed cases."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,12 +10,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction
-
-
-def escalate(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Route the applicant to a human."""
-    dispatcher.utter_message(response="utter_escalation_pointer")
-    return [SlotSet("awaiting", None)]
+from actions.intake import channel_of, start_intake
+from actions.runtime import intake_desk
+from bot.intake import LedgerUnavailable
 
 
 class ActionRequestHuman(GuardedAction):
@@ -29,15 +22,46 @@ class ActionRequestHuman(GuardedAction):
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return escalate(dispatcher, tracker)
+        return start_intake(dispatcher, tracker, "human_request", "utter_intake_human")
 
 
 class ActionStatusCheck(GuardedAction):
+    """Status of a ticket, or of the applicant's latest case; only its filer sees it."""
+
     def name(self) -> str:
         return "action_status_check"
 
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_status_unavailable")
-        return [SlotSet("awaiting", None)]
+        ticket = next(tracker.get_latest_entity_values("ticket"), None)
+        events: list[EventType] = [SlotSet("awaiting", None)]
+        try:
+            status = await asyncio.to_thread(
+                intake_desk().status, channel_of(tracker), tracker.sender_id, ticket
+            )
+        except LedgerUnavailable:
+            pending = tracker.get_slot("pending_intake") and not ticket
+            dispatcher.utter_message(
+                response="utter_status_queued" if pending else "utter_ledger_unavailable"
+            )
+            return events
+        if status is None:
+            if ticket:
+                dispatcher.utter_message(response="utter_status_not_found", ticket=ticket.upper())
+            elif tracker.get_slot("pending_intake"):
+                dispatcher.utter_message(response="utter_status_queued")
+            else:
+                dispatcher.utter_message(response="utter_status_no_cases")
+            return events
+        dispatcher.utter_message(
+            response="utter_case_status",
+            ticket=status.ticket,
+            status=status.status,
+            last_update=status.last_update,
+        )
+        if status.overdue:
+            dispatcher.utter_message(response="utter_case_overdue", due_date=status.due_date)
+        elif not status.closed:
+            dispatcher.utter_message(response="utter_case_due", due_date=status.due_date)
+        return events

@@ -8,9 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import offer_escalation
-from actions.base import GuardedAction, latest_intent
-from actions.handover import escalate
+from actions.base import GuardedAction, last_request, latest_intent
+from actions.intake import offer_escalation, start_intake
 
 POSITIVE_INTENTS = {"affirm", "feedback_helpful"}
 
@@ -28,16 +27,24 @@ class ActionHandleReply(GuardedAction):
 
         if awaiting == "escalation":
             if positive:
-                return escalate(dispatcher, tracker)
+                return start_intake(
+                    dispatcher,
+                    tracker,
+                    tracker.get_slot("case_kind") or "unanswered_question",
+                    "utter_intake_accepted",
+                    tracker.get_slot("case_description"),
+                )
             dispatcher.utter_message(response="utter_escalation_declined")
-            return [SlotSet("awaiting", None)]
+            return [SlotSet("awaiting", None), SlotSet("case_description", None)]
 
         if awaiting == "feedback" or intent in ("feedback_helpful", "feedback_unhelpful"):
             if positive:
                 dispatcher.utter_message(response="utter_glad")
                 return [SlotSet("awaiting", None)]
             dispatcher.utter_message(response="utter_unhelpful")
-            return offer_escalation(dispatcher)
+            request_intent, request_text = last_request(tracker)
+            kind = "complaint" if request_intent == "complaint" else "unanswered_question"
+            return offer_escalation(dispatcher, kind, request_text)
 
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("awaiting", None)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from bot.intake import IntakeDesk
 from bot.services import Services
 
 services = Services()
@@ -15,3 +17,9 @@ TIMEZONE = ZoneInfo(os.environ.get("SSCN_TIMEZONE", "Asia/Jakarta"))
 def today() -> dt.date:
     """Today's date where the helpdesk works (WIB by default)."""
     return dt.datetime.now(TIMEZONE).date()
+
+
+@cache
+def intake_desk() -> IntakeDesk:
+    """The ledger and its outbox, opened on first use."""
+    return IntakeDesk.from_env()

@@ -43,3 +43,10 @@ def mask_nik(nik: str) -> str:
     if len(digits) < 6:
         return "*" * len(digits)
     return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
+
+
+def find_contacts(text: str) -> list[str]:
+    """E-mail addresses and phone numbers written in ``text``, in order of appearance."""
+    found = [(m.start(), m.group()) for m in EMAIL_PATTERN.finditer(text)]
+    found += [(m.start(), m.group()) for m in PHONE_PATTERN.finditer(text)]
+    return [value for _, value in sorted(found)]

@@ -77,6 +77,11 @@ class TopicClassifier:
         texts, topics = zip(*labelled, strict=True)
         return cls(texts, topics)
 
+    def ranked(self, text: str) -> list[str]:
+        """Every topic, most likely first."""
+        probabilities = self._model.predict_proba([normalize(text)])[0]
+        return [str(self._model.classes_[i]) for i in np.argsort(-probabilities)]
+
     def predict(self, text: str) -> TopicPrediction:
         """The most likely topic of a complaint."""
         probabilities = self._model.predict_proba([normalize(text)])[0]

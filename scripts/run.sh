@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 RASA_PORT=${SSCN_RASA_PORT:-5005}
 ACTIONS_PORT=${SSCN_ACTIONS_PORT:-5055}
 export SSCN_ACTION_ENDPOINT_URL=${SSCN_ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
+export SSCN_TRACKER_DB=${SSCN_TRACKER_DB:-var/tracker.db}
 AUTH_TOKEN=${SSCN_RASA_AUTH_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}
 mkdir -p var/log
 

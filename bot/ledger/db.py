@@ -7,9 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import PROJECT_ROOT
+
+# Errors that mean "the database cannot be reached right now" rather than "bad request".
+UNAVAILABLE = (OperationalError, InterfaceError)
+CONNECT_TIMEOUT_SECONDS = int(os.environ.get("SSCN_DB_CONNECT_TIMEOUT", "3"))
 
 DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'ledger.db'}"
 
@@ -24,7 +29,12 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, future=True, pool_pre_ping=True)
+        connect_args = (
+            {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+            if parsed.get_backend_name() == "postgresql"
+            else {}
+        )
+        return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True, connect_args={"timeout": 30})

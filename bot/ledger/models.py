@@ -59,7 +59,10 @@ class TicketCounter(Base):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("year", "number", name="uq_cases_year_number"),)
+    __table_args__ = (
+        UniqueConstraint("year", "number", name="uq_cases_year_number"),
+        UniqueConstraint("intake_key", name="uq_cases_intake_key"),
+    )
 
     id = Column(Integer, primary_key=True)
     ticket = Column(String(20), nullable=False, unique=True)
@@ -79,6 +82,9 @@ class Case(Base):
     description = Column(Text)
     nik_encrypted = Column(Text)
     contact_encrypted = Column(Text)
+    registration_number = Column(String(40))
+    # Set when the filing came through the outbox: refiling the same item is a no-op.
+    intake_key = Column(String(64))
     received_at = Column(UTCDateTime, nullable=False)
     updated_at = Column(UTCDateTime, nullable=False)
 

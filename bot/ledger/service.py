@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.sql import Select
 
@@ -48,6 +49,10 @@ class NewCase:
     sscn_topic: str | None = None
     nik: str | None = None
     contact: str | None = None
+    registration_number: str | None = None
+    # Outbox filings: a key that makes refiling idempotent, and the original receipt time.
+    intake_key: str | None = None
+    received_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -91,13 +96,26 @@ class Ledger:
         return self.calendar.add_working_days(case.received_at, SLA_WORKING_DAYS)
 
     def file(self, new: NewCase, actor: str = "bot") -> Filed:
-        """Create a case, or return the same user's identical case of the last 10 minutes."""
+        """Create a case, or return the same user's identical case of the last 10 minutes.
+
+        A filing with an ``intake_key`` that is already in the ledger returns that case.
+        """
         if new.kind not in CASE_KINDS:
             raise ValueError(f"unknown case kind {new.kind!r}; expected one of {CASE_KINDS}")
         topics = load_topics()
         if new.sscn_topic is not None and new.sscn_topic not in topics:
             raise ValueError(f"unknown sscn_topic {new.sscn_topic!r}")
-        now = self._clock()
+        try:
+            return self._file(new, actor, topics)
+        except IntegrityError:
+            # A concurrent filing of the same outbox item won the race.
+            existing = self.find_by_intake_key(new.intake_key) if new.intake_key else None
+            if existing is None:
+                raise
+            return Filed(existing, created=False)
+
+    def _file(self, new: NewCase, actor: str, topics: dict) -> Filed:
+        now = new.received_at or self._clock()
         with self._sessions() as session, session.begin():
             existing = self._recent_duplicate(session, new, now)
             if existing is not None:
@@ -119,6 +137,8 @@ class Ledger:
                 description=new.description,
                 nik_encrypted=self._cipher.encrypt(new.nik) if new.nik else None,
                 contact_encrypted=self._cipher.encrypt(new.contact) if new.contact else None,
+                registration_number=new.registration_number,
+                intake_key=new.intake_key,
                 received_at=now,
                 updated_at=now,
             )
@@ -127,7 +147,20 @@ class Ledger:
             _record(session, case, actor, "created", now, new=Status.BELUM_DIVERIFIKASI.value)
             return Filed(case, created=True)
 
+    def find_by_intake_key(self, key: str) -> Case | None:
+        """The case filed from an outbox item, once it has been filed."""
+        with self._sessions() as session:
+            return session.execute(
+                select(Case).options(selectinload(Case.events)).where(Case.intake_key == key)
+            ).scalar_one_or_none()
+
     def _recent_duplicate(self, session: Session, new: NewCase, now: dt.datetime) -> Case | None:
+        if new.intake_key:
+            same_key = session.execute(
+                select(Case).where(Case.intake_key == new.intake_key)
+            ).scalar_one_or_none()
+            if same_key is not None:
+                return same_key
         candidates = session.execute(
             select(Case).where(
                 Case.channel == new.channel,
@@ -188,7 +221,7 @@ class Ledger:
         with self._sessions() as session:
             return session.execute(
                 select(Case)
-                .options(selectinload(Case.events))
+                .options(selectinload(Case.events), selectinload(Case.unit))
                 .where(Case.channel == channel, Case.channel_user == channel_user)
                 .order_by(Case.received_at.desc(), Case.id.desc())
                 .limit(1)

@@ -104,7 +104,7 @@ def test_nik_warning_comes_first_and_the_truncation_note_follows():
             "escalation",
         ),
         ("feedback", "deny", ["utter_unhelpful", "utter_offer_escalation"], "escalation"),
-        ("escalation", "affirm", ["utter_escalation_pointer"], None),
+        ("escalation", "affirm", ["utter_intake_accepted"], None),
         ("escalation", "deny", ["utter_escalation_declined"], None),
         (None, "affirm", ["utter_anything_else"], None),
         (None, "feedback_unhelpful", ["utter_unhelpful", "utter_offer_escalation"], "escalation"),

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
+
+from bot.ledger.migrate import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LEDGER_KEY = Fernet.generate_key().decode()
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT_ROOT / ".venv")) / "bin"
 
 
@@ -70,6 +74,17 @@ class RunningBot:
     token: str
     kb_dir: Path
     processes: list[subprocess.Popen]
+    env: dict[str, str]
+
+    def sscn(self, *args: str) -> subprocess.CompletedProcess:
+        """Run the staff CLI against this bot's ledger."""
+        return subprocess.run(
+            [str(VENV_BIN / "sscn"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def say(self, sender: str, message, **extra) -> requests.Response:
         return requests.post(
@@ -98,16 +113,31 @@ class RunningBot:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def start_bot(model: Path, work_dir: Path) -> RunningBot:
-    """Start both servers with a private copy of the knowledge base."""
+def start_bot(
+    model: Path,
+    work_dir: Path,
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> RunningBot:
+    """Start both servers with a private copy of the knowledge base, ledger and tracker store.
+
+    The ledger is migrated first (a SQLite file in ``work_dir`` unless ``database_url``).
+    """
     kb_dir = work_dir / "knowledge_base"
     shutil.copytree(PROJECT_ROOT / "knowledge_base", kb_dir)
+    database_url = database_url or f"sqlite:///{work_dir / 'ledger.db'}"
+    upgrade(database_url)
     rasa_port, actions_port = free_port(), free_port()
     token = secrets.token_hex(8)
     env = {
         **os.environ,
         "SSCN_KB_DIR": str(kb_dir),
         "SSCN_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "SSCN_TRACKER_DB": str(work_dir / "tracker.db"),
+        "SSCN_DATABASE_URL": database_url,
+        "SSCN_OUTBOX_DIR": str(work_dir / "outbox"),
+        "SSCN_LEDGER_KEY": LEDGER_KEY,
+        **(extra_env or {}),
     }
     actions_log, rasa_log = work_dir / "actions.log", work_dir / "rasa.log"
     actions = subprocess.Popen(
@@ -154,6 +184,7 @@ def start_bot(model: Path, work_dir: Path) -> RunningBot:
         token,
         kb_dir,
         [actions, rasa],
+        env,
     )
     try:
         wait_until_up(f"{bot.actions_url}/health", actions, actions_log)
