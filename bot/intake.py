@@ -57,7 +57,10 @@ class IntakeDesk:
         """``SSCN_DATABASE_URL``, ``SSCN_LEDGER_KEY`` and ``SSCN_OUTBOX_DIR`` (see .env.example)."""
         cipher = cipher_from_env()
         ledger = Ledger(make_sessionmaker(make_engine()), cipher)
-        return cls(ledger, Outbox(outbox_dir(), cipher))
+        desk = cls(ledger, Outbox(outbox_dir(), cipher))
+        if desk.outbox.keys():
+            desk.start_retrying()  # filings left by an earlier run
+        return desk
 
     def submit(self, new: NewCase) -> Receipt:
         """File now; with the database down, keep the filing in the outbox instead."""
@@ -77,6 +80,8 @@ class IntakeDesk:
     def filed_from_outbox(self, key: str) -> Receipt | None:
         """The ticket made from an outbox item, once the item has been filed."""
         try:
+            if self.outbox.keys():
+                self.outbox.drain(self.ledger)
             case = self.ledger.find_by_intake_key(key)
         except UNAVAILABLE:
             return None
@@ -87,9 +92,9 @@ class IntakeDesk:
 
         Without a ticket number it is the user's latest case.
         """
-        if self.outbox.keys():
-            self.outbox.drain(self.ledger)  # so a just-restored database answers with it
         try:
+            if self.outbox.keys():
+                self.outbox.drain(self.ledger)  # a just-restored database answers with it
             if ticket:
                 case = self.ledger.get_for_user(ticket, channel, channel_user)
             else:

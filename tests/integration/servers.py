@@ -124,7 +124,7 @@ def start_bot(
     The ledger is migrated first (a SQLite file in ``work_dir`` unless ``database_url``).
     """
     kb_dir = work_dir / "knowledge_base"
-    shutil.copytree(PROJECT_ROOT / "knowledge_base", kb_dir)
+    shutil.copytree(PROJECT_ROOT / "knowledge_base", kb_dir, dirs_exist_ok=True)
     database_url = database_url or f"sqlite:///{work_dir / 'ledger.db'}"
     upgrade(database_url)
     rasa_port, actions_port = free_port(), free_port()
