@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     assign.add_argument("--actor", required=True)
     assign.set_defaults(handler=_cases_assign)
 
+    outbox = commands.add_parser(
+        "outbox", help="filings waiting for the ledger database"
+    ).add_subparsers(title="outbox")
+    outbox_list = outbox.add_parser("list", help="waiting filings, oldest first")
+    outbox_list.set_defaults(handler=_outbox_list)
+    drain = outbox.add_parser("drain", help="file every waiting filing now")
+    drain.set_defaults(handler=_outbox_drain)
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )
@@ -105,6 +113,32 @@ def _ledger():  # -> bot.ledger.service.Ledger (imported lazily)
     from bot.ledger.service import Ledger
 
     return Ledger(make_sessionmaker(make_engine()), cipher_from_env())
+
+
+def _outbox():  # -> bot.intake.IntakeDesk (imported lazily)
+    from bot.intake import IntakeDesk
+
+    return IntakeDesk.from_env(retry_in_background=False)
+
+
+def _outbox_list(args: argparse.Namespace) -> int:
+    outbox = _outbox().outbox
+    keys = outbox.keys()
+    for key in keys:
+        item = outbox.load(key)
+        print(f"{key}  {item.channel:9s} {item.kind:20s} {item.summary[:60]}")
+    print(f"{len(keys)} waiting filing(s) in {outbox.directory}", file=sys.stderr)
+    return 0
+
+
+def _outbox_drain(args: argparse.Namespace) -> int:
+    desk = _outbox()
+    filed = desk.outbox.drain(desk.ledger)
+    for result in filed:
+        print(f"{result.case.ticket}{'' if result.created else ' (already filed)'}")
+    waiting = len(desk.outbox.keys())
+    print(f"{len(filed)} filed, {waiting} still waiting", file=sys.stderr)
+    return 1 if waiting else 0
 
 
 def _cases_list(args: argparse.Namespace) -> int:

@@ -53,12 +53,12 @@ class IntakeDesk:
         self._drainer_lock = threading.Lock()
 
     @classmethod
-    def from_env(cls) -> IntakeDesk:
+    def from_env(cls, retry_in_background: bool = True) -> IntakeDesk:
         """``SSCN_DATABASE_URL``, ``SSCN_LEDGER_KEY`` and ``SSCN_OUTBOX_DIR`` (see .env.example)."""
         cipher = cipher_from_env()
         ledger = Ledger(make_sessionmaker(make_engine()), cipher)
         desk = cls(ledger, Outbox(outbox_dir(), cipher))
-        if desk.outbox.keys():
+        if retry_in_background and desk.outbox.keys():
             desk.start_retrying()  # filings left by an earlier run
         return desk
 

@@ -69,7 +69,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 @dataclass
 class RunningBot:
-    rasa_url: str
+    rasa_urls: list[str]
     actions_url: str
     token: str
     kb_dir: Path
@@ -86,9 +86,13 @@ class RunningBot:
             timeout=60,
         )
 
-    def say(self, sender: str, message, **extra) -> requests.Response:
+    @property
+    def rasa_url(self) -> str:
+        return self.rasa_urls[0]
+
+    def say(self, sender: str, message, instance: int = 0, **extra) -> requests.Response:
         return requests.post(
-            f"{self.rasa_url}/webhooks/rest/webhook",
+            f"{self.rasa_urls[instance]}/webhooks/rest/webhook",
             json={"sender": sender, "message": message, **extra},
             timeout=30,
         )
@@ -113,21 +117,38 @@ class RunningBot:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(VENV_BIN / "rasa"), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def start_bot(
     model: Path,
     work_dir: Path,
     database_url: str | None = None,
     extra_env: dict[str, str] | None = None,
+    endpoints: str = "endpoints.yml",
+    rasa_instances: int = 1,
 ) -> RunningBot:
-    """Start both servers with a private copy of the knowledge base, ledger and tracker store.
+    """Start an action server and Rasa server(s) with a private knowledge base, ledger
+    and tracker store.
 
     The ledger is migrated first (a SQLite file in ``work_dir`` unless ``database_url``).
+    Several Rasa instances make sense only with shared stores (``deploy/`` endpoints);
+    ``RunningBot.say`` picks one with ``instance``.
     """
     kb_dir = work_dir / "knowledge_base"
     shutil.copytree(PROJECT_ROOT / "knowledge_base", kb_dir, dirs_exist_ok=True)
     database_url = database_url or f"sqlite:///{work_dir / 'ledger.db'}"
     upgrade(database_url)
-    rasa_port, actions_port = free_port(), free_port()
+    actions_port = free_port()
+    rasa_ports = [free_port() for _ in range(rasa_instances)]
     token = secrets.token_hex(8)
     env = {
         **os.environ,
@@ -139,56 +160,44 @@ def start_bot(
         "SSCN_LEDGER_KEY": LEDGER_KEY,
         **(extra_env or {}),
     }
-    actions_log, rasa_log = work_dir / "actions.log", work_dir / "rasa.log"
-    actions = subprocess.Popen(
-        [
-            str(VENV_BIN / "rasa"),
-            "run",
-            "actions",
-            "--actions",
-            "actions",
-            "--port",
-            str(actions_port),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=actions_log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    actions_log = work_dir / "actions.log"
+    actions = _spawn(
+        ["run", "actions", "--actions", "actions", "--port", str(actions_port)], env, actions_log
     )
-    rasa = subprocess.Popen(
-        [
-            str(VENV_BIN / "rasa"),
-            "run",
-            "--model",
-            str(model),
-            "--port",
-            str(rasa_port),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--enable-api",
-            "--auth-token",
-            token,
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=rasa_log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    rasa_logs = [work_dir / f"rasa-{port}.log" for port in rasa_ports]
+    rasas = [
+        _spawn(
+            [
+                "run",
+                "--model",
+                str(model),
+                "--port",
+                str(port),
+                "--endpoints",
+                endpoints,
+                "--credentials",
+                "credentials.yml",
+                "--enable-api",
+                "--auth-token",
+                token,
+            ],
+            env,
+            log,
+        )
+        for port, log in zip(rasa_ports, rasa_logs, strict=True)
+    ]
     bot = RunningBot(
-        f"http://127.0.0.1:{rasa_port}",
+        [f"http://127.0.0.1:{port}" for port in rasa_ports],
         f"http://127.0.0.1:{actions_port}",
         token,
         kb_dir,
-        [actions, rasa],
+        [actions, *rasas],
         env,
     )
     try:
         wait_until_up(f"{bot.actions_url}/health", actions, actions_log)
-        wait_until_up(f"{bot.rasa_url}/status?token={token}", rasa, rasa_log)
+        for url, rasa, log in zip(bot.rasa_urls, rasas, rasa_logs, strict=True):
+            wait_until_up(f"{url}/status?token={token}", rasa, log)
     except Exception:
         bot.stop()
         raise

@@ -1,0 +1,91 @@
+"""The production topology: two Rasa instances sharing a PostgreSQL tracker store and
+a Redis lock store (deploy/endpoints.production.yml), the ledger on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.ledger.db import make_engine
+from tests.conftest import POSTGRES_URL
+from tests.integration.servers import start_bot
+from tests.integration.test_conversation import buttons, sender, texts
+from tests.integration.test_escalation import TICKET
+
+pytestmark = pytest.mark.integration
+REDIS = ("127.0.0.1", 6379)
+
+
+@pytest.fixture
+def redis_db():
+    client = redis.Redis(*REDIS, db=5, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis not reachable at {REDIS[0]}:{REDIS[1]}: {error}")
+    client.close()  # so that only Rasa's connections use this database during the test
+    yield 5
+    redis.Redis(*REDIS, db=5).flushdb()
+
+
+@pytest.fixture
+def tracker_database(postgres_url):
+    """A tracker database that Rasa creates itself (through ``login_db``); dropped after."""
+    name = f"sscn_tracker_{uuid.uuid4().hex[:8]}"
+    yield name
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_two_instances_share_one_conversation(
+    trained_model, postgres_url, tracker_database, redis_db, tmp_path
+):
+    url = make_url(POSTGRES_URL)
+    env = {
+        "SSCN_TRACKER_HOST": url.host,
+        "SSCN_TRACKER_PORT": str(url.port or 5432),
+        "SSCN_TRACKER_DB": tracker_database,
+        "SSCN_TRACKER_USER": url.username or "postgres",
+        "SSCN_TRACKER_PASSWORD": url.password or "",
+        "SSCN_TRACKER_LOGIN_DB": url.database,
+        "SSCN_REDIS_HOST": REDIS[0],
+        "SSCN_REDIS_PORT": str(REDIS[1]),
+        "SSCN_REDIS_DB": str(redis_db),
+    }
+    bot = start_bot(
+        trained_model,
+        tmp_path,
+        database_url=postgres_url,
+        extra_env=env,
+        endpoints="deploy/endpoints.production.yml",
+        rasa_instances=2,
+    )
+    try:
+        user = sender()
+        texts(bot.say(user, "saya mau bicara dengan petugas", instance=0))
+        description = "pengumuman hasil seleksi administrasi saya belum keluar sampai sekarang"
+        topic = bot.say(user, description, instance=1)
+        assert any("kategori" in reply for reply in texts(topic))
+        texts(bot.say(user, buttons(topic)[0], instance=0))
+        filed = " ".join(texts(bot.say(user, "lewati", instance=1)))
+        ticket = TICKET.search(filed).group()
+        assert ticket in " ".join(texts(bot.say(user, "status aduan saya", instance=0)))
+        # Both instances hold connections to the lock store's Redis database.
+        lockers = [c for c in redis.Redis(*REDIS).client_list() if int(c["db"]) == redis_db]
+        assert len(lockers) >= 2
+    finally:
+        bot.stop()
+    tracker_url = url.set(database=tracker_database)
+    engine = make_engine(tracker_url.render_as_string(hide_password=False))
+    with engine.connect() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": user}
+        ).scalar_one()
+    engine.dispose()
+    assert count > 10
