@@ -67,8 +67,21 @@ def test_chat_answers_renders_buttons_and_survives_a_reload(running_bot, browser
         timeout=15000,
     )
     page.get_by_role("button", name="Ya, teruskan ke petugas").click()
-    page.wait_for_function("document.querySelectorAll('.msg--bot').length >= 5", timeout=15000)
-    assert running_bot.tracker(session_id)["slots"]["awaiting"] is None
+    # The intake form starts: the category question comes with its buttons.
+    page.wait_for_function(
+        "document.querySelector('#messages').innerText.includes('kategori')", timeout=15000
+    )
+    page.wait_for_selector(".buttons button:not([disabled])", timeout=15000)
+    page.locator(".buttons button:not([disabled])").first.click()
+    page.wait_for_function(
+        "document.querySelector('#messages').innerText.includes('nomor pendaftaran')",
+        timeout=15000,
+    )
+    page.get_by_role("button", name="Lewati").click()
+    page.wait_for_function(
+        "/SSCN-\\d{4}-\\d{5}/.test(document.querySelector('#messages').innerText)",
+        timeout=15000,
+    )
 
 
 def test_applicant_text_is_shown_as_text(running_bot, browser):

@@ -1,0 +1,67 @@
+"""Rasa's SQL tracker store without two per-turn costs.
+
+Configured in endpoints.yml as ``type: channels.tracker_store.SQLTrackerStore``.
+
+1. ``save`` asks the database how many events of the session it already holds
+   (a COUNT over a sub-query) before inserting the new ones. A tracker this
+   store has just loaded or saved knows that number, so it is remembered on
+   the tracker; other trackers still get the query. This is sound because the
+   lock store lets one process at a time work on a conversation.
+2. On SQLite (the embedded default) Rasa opens a new connection per
+   transaction and commits with a full fsync in rollback-journal mode. Here
+   connections are pooled, and WAL with ``synchronous=NORMAL`` keeps commits
+   atomic and safe when a process dies (not on a power cut). Production uses
+   PostgreSQL, which is left as Rasa configures it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from rasa.core import tracker_store
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+STORED_EVENTS = "_sscn_stored_events"  # attribute set on trackers this store loaded/saved
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class SQLTrackerStore(tracker_store.SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = create_engine(
+                url, poolclass=QueuePool, connect_args={"check_same_thread": False}
+            )
+            event.listen(self.engine, "connect", _sqlite_wal)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        if tracker is not None and not fetch_events_from_all_sessions:
+            setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
+
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
+        stored = getattr(tracker, STORED_EVENTS, None)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
