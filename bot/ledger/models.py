@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -105,3 +106,38 @@ class CaseEvent(Base):
     new = Column(Text)
 
     case = relationship(Case, back_populates="events")
+
+
+class Message(Base):
+    """One inbound message or one reply on a channel (see bot/ledger/messages.py)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "direction", "external_id", name="uq_messages_external"),
+    )
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(20), nullable=False)
+    conversation_id = Column(String(128), nullable=False)
+    direction = Column(String(3), nullable=False)  # "in" | "out"
+    external_id = Column(String(64))  # update_id, tweet id, posted tweet id
+    author = Column(String(100), nullable=False)  # applicant | bot | agent name
+    text = Column(Text, nullable=False)  # personal data redacted
+    status = Column(String(20), nullable=False)
+    note = Column(Text)
+    reply_to_id = Column(Integer, ForeignKey("messages.id"), index=True)
+    part = Column(Integer)  # position in a thread of replies
+    at = Column(UTCDateTime, nullable=False)  # written (inbound) or queued (outbound)
+    done_at = Column(UTCDateTime)  # delivered, answered or given up
+
+
+Index("ix_messages_channel_at", Message.channel, Message.at)
+Index("ix_messages_conversation", Message.channel, Message.conversation_id)
+
+
+class ChannelCursor(Base):
+    """Where a poller stopped reading (X mentions ``since_id``, Telegram ``offset``)."""
+
+    __tablename__ = "channel_cursors"
+    name = Column(String(40), primary_key=True)
+    value = Column(String(64), nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
