@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bot.config import Settings
@@ -68,6 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     drain = outbox.add_parser("drain", help="file every waiting filing now")
     drain.set_defaults(handler=_outbox_drain)
 
+    telegram = commands.add_parser("telegram", help="Telegram bot").add_subparsers(title="telegram")
+    needs = "needs TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET"
+    set_webhook = telegram.add_parser("set-webhook", help=f"register the webhook; {needs}")
+    set_webhook.add_argument("url", help="public https URL ending in /webhooks/telegram/webhook")
+    set_webhook.set_defaults(handler=_lazy("channels.telegram.cli", "set_webhook"))
+    delete = telegram.add_parser("delete-webhook", help="unregister the webhook")
+    delete.set_defaults(handler=_lazy("channels.telegram.cli", "delete_webhook"))
+    poll = telegram.add_parser("poll", help=f"long polling into the local Rasa; {needs}")
+    poll.add_argument("--once", action="store_true", help="one batch, then exit")
+    poll.set_defaults(handler=_lazy("channels.telegram.cli", "poll"))
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )
@@ -75,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", type=Path, help="Rasa model (default: newest in models/)")
     classify.set_defaults(handler=_classify)
     return parser
+
+
+def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A handler importing its module only when run (channel modules import Rasa)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), function)(args)
+
+    return handler
 
 
 def _kb_check(args: argparse.Namespace) -> int:

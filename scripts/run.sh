@@ -8,6 +8,12 @@ RASA_PORT=${SSCN_RASA_PORT:-5005}
 ACTIONS_PORT=${SSCN_ACTIONS_PORT:-5055}
 export SSCN_ACTION_ENDPOINT_URL=${SSCN_ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
 export SSCN_TRACKER_DB=${SSCN_TRACKER_DB:-var/tracker.db}
+export SSCN_RASA_URL=${SSCN_RASA_URL:-http://127.0.0.1:${RASA_PORT}}
+# The long-polling bridge posts to our own webhook: it needs a secret even on a laptop.
+if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${TELEGRAM_WEBHOOK_SECRET:-}" ]; then
+  TELEGRAM_WEBHOOK_SECRET=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')
+  export TELEGRAM_WEBHOOK_SECRET
+fi
 AUTH_TOKEN=${SSCN_RASA_AUTH_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}
 mkdir -p var/log
 
@@ -45,13 +51,25 @@ pids+=($!)
 echo "Starting the action server and the Rasa server (logs in var/log/)..."
 wait_for "http://127.0.0.1:${ACTIONS_PORT}/health" "action server" "${pids[0]}"
 wait_for "http://127.0.0.1:${RASA_PORT}/status?token=${AUTH_TOKEN}" "Rasa server" "${pids[1]}"
+
+extra=""
+if [ -n "${TELEGRAM_TOKEN:-}" ]; then
+  if [ -n "${TELEGRAM_WEBHOOK_URL:-}" ]; then
+    .venv/bin/sscn telegram set-webhook "$TELEGRAM_WEBHOOK_URL"
+    extra+="  Telegram:       webhook ${TELEGRAM_WEBHOOK_URL}"$'\n'
+  else
+    setsid .venv/bin/sscn telegram poll >var/log/telegram.log 2>&1 &
+    pids+=($!)
+    extra+="  Telegram:       long polling (no TELEGRAM_WEBHOOK_URL), log var/log/telegram.log"$'\n'
+  fi
+fi
 cat <<MSG
 
   SSCN Helpdesk is running.
   Web chat:       http://localhost:${RASA_PORT}/webhooks/webchat/
   REST channel:   POST http://localhost:${RASA_PORT}/webhooks/rest/webhook
   Action server:  http://localhost:${ACTIONS_PORT}/health
-
+${extra}
   Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -11,7 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.ledger.db import make_engine
+from tests.fake_telegram import FakeTelegram
 from tests.integration.servers import start_bot, train_model
+
+TELEGRAM_SECRET = "s3cret-for-tests"
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +23,21 @@ def trained_model(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def running_bot(trained_model, tmp_path_factory):
-    bot = start_bot(trained_model, tmp_path_factory.mktemp("bot"))
+def fake_telegram():
+    fake = FakeTelegram()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def running_bot(trained_model, fake_telegram, tmp_path_factory):
+    """One Rasa + action server for the run; its Telegram channel talks to the fake API."""
+    telegram = {
+        "TELEGRAM_TOKEN": fake_telegram.token,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
+    }
+    bot = start_bot(trained_model, tmp_path_factory.mktemp("bot"), extra_env=telegram)
     yield bot
     bot.stop()
 

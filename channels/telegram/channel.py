@@ -1,0 +1,228 @@
+"""The Telegram channel: ``POST /webhooks/telegram/webhook`` receives Bot API updates.
+
+Updates are parsed with python-telegram-bot's types without running its
+Application. Each ``update_id`` is recorded in the message log first, so an
+update Telegram delivers again (after a timeout, a restart or from the poller)
+is answered once. An update whose handling failed answers 500 and stays
+"received": Telegram's retry handles it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from functools import cached_property
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Bot
+
+from bot.inbound import prepare_inbound
+from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
+from bot.ledger.messages import ANSWERED, RECEIVED, MessageLog
+from channels.inbound import user_message
+from channels.telegram.sender import TelegramSender
+from channels.telegram.updates import Incoming, parse_update
+
+logger = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+TEXT_ONLY_NOTE = (
+    "Maaf, saya hanya bisa membaca pesan teks 🙏 Silakan tuliskan pertanyaan atau kendala Anda."
+)
+
+
+class TelegramOutput(OutputChannel):
+    """Sends to one Telegram chat and records every message sent."""
+
+    def __init__(
+        self,
+        sender: TelegramSender,
+        log: Callable[[], MessageLog | None],
+        author: str = "bot",
+        reply_to_id: int | None = None,
+    ) -> None:
+        self._sender = sender
+        self._log = log
+        self._author = author
+        self._reply_to_id = reply_to_id
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, text, None, kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._send(recipient_id, text, buttons, kwargs)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, image, None, kwargs)
+
+    async def _send(
+        self,
+        recipient_id: str,
+        text: str,
+        buttons: list[dict[str, Any]] | None,
+        extra: dict[str, Any],
+    ) -> None:
+        await self._sender.send_text(recipient_id, text, buttons)
+        author = extra.get("author") or self._author
+        log = self._log()
+        if log is None:
+            return
+        try:
+            await asyncio.to_thread(
+                log.record_sent, "telegram", str(recipient_id), text, author, self._reply_to_id
+            )
+        except UNAVAILABLE:
+            logger.warning(
+                "telegram: reply to %s sent but not recorded (database down)", recipient_id
+            )
+
+
+class TelegramInput(InputChannel):
+    def __init__(self, token: str | None, secret: str | None, api_base_url: str) -> None:
+        self.token = token
+        self.secret = secret
+        self.api_base_url = api_base_url
+        self._bot: Bot | None = None
+        if not token or not secret:
+            logger.warning(
+                "telegram: TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET must both be set; "
+                "the webhook refuses every update until they are"
+            )
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        """Secrets come from the environment, never from credentials.yml."""
+        return cls(
+            os.environ.get("TELEGRAM_TOKEN") or None,
+            os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        )
+
+    @property
+    def sender(self) -> TelegramSender:
+        if self._bot is None:
+            self._bot = Bot(self.token or "", base_url=self.api_base_url)
+        return TelegramSender(self._bot)
+
+    @cached_property
+    def _message_log(self) -> MessageLog:
+        return MessageLog(make_sessionmaker(make_engine()))
+
+    def message_log(self) -> MessageLog | None:
+        try:
+            return self._message_log
+        except Exception:  # misconfigured database URL: run without records
+            logger.exception("telegram: message log unavailable")
+            return None
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """For messages not triggered by an update: agents' replies via Rasa's API."""
+        if not self.token:
+            return None
+        return TelegramOutput(self.sender, self.message_log, author="agent")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("sscn_telegram_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "configured": bool(self.token and self.secret)})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
+                return response.json({"error": "wrong or missing secret token"}, status=403)
+            if not self.token:
+                return response.json({"error": "TELEGRAM_TOKEN is not set"}, status=503)
+            try:
+                incoming = parse_update(request.json)
+            except Exception as error:  # bad JSON or not an update
+                return response.json({"error": str(error) or "body is not valid JSON"}, status=400)
+            if incoming is None:
+                return response.json({"status": "ignored"})
+            record = await self._record(incoming)
+            if record is False:
+                return response.json({"status": "duplicate"})
+            try:
+                await self._handle(incoming, on_new_message, record)
+            except Exception:
+                logger.exception("telegram: update %s could not be handled", incoming.update_id)
+                return response.json({"error": "update could not be handled"}, status=500)
+            await self._mark_answered(record)
+            return response.json({"status": "ok"})
+
+        return webhook
+
+    async def _record(self, incoming: Incoming) -> int | None | bool:
+        """The log row id of a new update; ``False`` for one already handled; ``None``
+        when the log is unavailable (the update is handled anyway)."""
+        log = self.message_log()
+        if log is None:
+            return None
+        try:
+            row, new = await asyncio.to_thread(
+                log.receive,
+                "telegram",
+                str(incoming.chat_id),
+                str(incoming.update_id),
+                incoming.text or "",
+                incoming.at,
+            )
+        except UNAVAILABLE:
+            logger.warning(
+                "telegram: database down, update %s not deduplicated", incoming.update_id
+            )
+            return None
+        if not new and row.status != RECEIVED:
+            return False
+        return row.id
+
+    async def _mark_answered(self, record: int | None) -> None:
+        log = self.message_log()
+        if record is None or log is None:
+            return
+        try:
+            await asyncio.to_thread(log.set_status, record, ANSWERED)
+        except UNAVAILABLE:
+            logger.warning("telegram: database down, message %s not marked answered", record)
+
+    async def _handle(
+        self,
+        incoming: Incoming,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        record: int | None,
+    ) -> None:
+        sender = self.sender
+        if incoming.callback_query_id:
+            await sender.answer_callback(incoming.callback_query_id)
+        if not incoming.private:
+            return  # the helpdesk answers in private chats only
+        output = TelegramOutput(sender, self.message_log, author="bot", reply_to_id=record)
+        if incoming.kind == "unsupported":
+            await output.send_text_message(str(incoming.chat_id), TEXT_ONLY_NOTE)
+            return
+        inbound = prepare_inbound(incoming.text)
+        if inbound is None:
+            return
+        metadata = {"display_name": incoming.display_name, "telegram_update_id": incoming.update_id}
+        await on_new_message(
+            user_message(inbound, output, str(incoming.chat_id), self.name(), metadata)
+        )

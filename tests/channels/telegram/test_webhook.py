@@ -1,0 +1,106 @@
+"""The Telegram webhook on a real Rasa server, answering through the fake Bot API."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from channels.telegram.channel import SECRET_HEADER
+from tests.conftest import TELEGRAM_SECRET
+from tests.fake_telegram import callback_update, photo_update, text_update
+
+pytestmark = pytest.mark.integration
+_ids = itertools.count(10_000)
+_chats = itertools.count(500)
+
+
+def post(bot, update, secret: str | None = TELEGRAM_SECRET, raw: bytes | None = None):
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    url = f"{bot.rasa_url}/webhooks/telegram/webhook"
+    if raw is not None:
+        return requests.post(url, data=raw, headers=headers, timeout=30)
+    return requests.post(url, json=update, headers=headers, timeout=30)
+
+
+def say(bot, fake, chat: int, message: str, expect: int) -> list[dict]:
+    before = len(fake.calls_to("sendMessage", chat))
+    reply = post(bot, text_update(next(_ids), chat, message))
+    assert reply.status_code == 200, reply.text
+    return fake.wait_for("sendMessage", chat, before + expect)[before:]
+
+
+def test_the_secret_token_is_required(running_bot):
+    update = text_update(next(_ids), next(_chats), "halo")
+    assert post(running_bot, update, secret=None).status_code == 403
+    assert post(running_bot, update, secret="wrong").status_code == 403
+    assert post(running_bot, None, raw=b"{not json").status_code == 400
+    assert post(running_bot, {"no": "update"}).status_code == 400
+
+
+def test_question_answer_buttons_and_callback(running_bot, fake_telegram):
+    chat = next(_chats)
+    sent = say(running_bot, fake_telegram, chat, "min lupa pw sscasn gmn", expect=2)
+    assert "helpdesk-sscasn.bkn.go.id" in sent[0]["text"]
+    keyboard = sent[1]["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in keyboard] == [
+        "/feedback_helpful",
+        "/feedback_unhelpful",
+    ]
+
+    update = callback_update(next(_ids), chat, "/feedback_unhelpful")
+    assert post(running_bot, update).status_code == 200
+    answered = fake_telegram.calls_to("answerCallbackQuery")
+    assert any(call["callback_query_id"] == update["callback_query"]["id"] for call in answered)
+    offer = fake_telegram.wait_for("sendMessage", chat, 4)[-1]
+    assert "teruskan ke petugas" in offer["text"]
+
+
+def test_a_photo_gets_a_text_only_note(running_bot, fake_telegram):
+    chat = next(_chats)
+    assert post(running_bot, photo_update(next(_ids), chat)).status_code == 200
+    (note,) = fake_telegram.wait_for("sendMessage", chat, 1)
+    assert "hanya bisa membaca pesan teks" in note["text"]
+
+
+def test_a_repeated_update_is_answered_once(running_bot, fake_telegram):
+    chat = next(_chats)
+    update = text_update(next(_ids), chat, "halo min")
+    assert post(running_bot, update).json() == {"status": "ok"}
+    replies = len(fake_telegram.calls_to("sendMessage", chat))
+    assert post(running_bot, update).json() == {"status": "duplicate"}
+    assert len(fake_telegram.calls_to("sendMessage", chat)) == replies
+    engine = create_engine(running_bot.env["SSCN_DATABASE_URL"])
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT direction, status, author FROM messages WHERE conversation_id = :c"),
+            {"c": str(chat)},
+        ).all()
+    engine.dispose()
+    assert ("in", "answered", "applicant") in rows
+    assert sum(1 for row in rows if row[0] == "out" and row[2] == "bot") == replies
+
+
+def test_a_ticket_over_telegram(running_bot, fake_telegram):
+    chat = next(_chats)
+    say(running_bot, fake_telegram, chat, "saya mau bicara dengan petugas", expect=2)
+    topic = say(
+        running_bot,
+        fake_telegram,
+        chat,
+        "kartu ujian saya tidak bisa dicetak sejak kemarin sore",
+        expect=1,
+    )[-1]
+    choice = topic["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    before = len(fake_telegram.calls_to("sendMessage", chat))
+    assert post(running_bot, callback_update(next(_ids), chat, choice)).status_code == 200
+    fake_telegram.wait_for("sendMessage", chat, before + 1)
+    filed = say(running_bot, fake_telegram, chat, "lewati", expect=1)[-1]["text"]
+    ticket = re.search(r"SSCN-\d{4}-\d{5}", filed).group()
+    status = say(running_bot, fake_telegram, chat, f"status {ticket}", expect=2)
+    assert ticket in status[0]["text"]
+    case = running_bot.sscn("cases", "show", ticket, "--json")
+    assert '"channel": "telegram"' in case.stdout and f'"channel_user": "{chat}"' in case.stdout

@@ -1,0 +1,172 @@
+"""A local fake of the Telegram Bot API, reached over real HTTP via ``Bot(base_url=...)``."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "SSCN Helpdesk", "username": "sscn_bot"}
+
+
+class FakeTelegram:
+    """Records every Bot API call and answers the way Telegram does.
+
+    ``fail(method, retry_after)`` makes the next call of ``method`` answer 429 with
+    ``retry_after``; ``updates`` feeds ``getUpdates`` (offset honoured).
+    """
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.updates: list[dict[str, Any]] = []
+        self._failures: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+        self._message_id = 0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail(self, method: str, retry_after: int) -> None:
+        with self._lock:
+            self._failures.setdefault(method, []).append(retry_after)
+
+    def calls_to(self, method: str, chat_id: int | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                params
+                for name, params in self.calls
+                if name == method and (chat_id is None or int(params.get("chat_id", 0)) == chat_id)
+            ]
+
+    def wait_for(self, method: str, chat_id: int, count: int, timeout: float = 20) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            calls = self.calls_to(method, chat_id)
+            if len(calls) >= count:
+                return calls
+            time.sleep(0.05)
+        raise AssertionError(f"{method} to {chat_id}: {self.calls_to(method, chat_id)}")
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            pending = self._failures.get(method)
+            if pending:
+                retry_after = pending.pop(0)
+                return 429, {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                }
+            self.calls.append((method, params))
+            if method == "getMe":
+                return 200, {"ok": True, "result": BOT_USER}
+            if method == "sendMessage":
+                self._message_id += 1
+                chat_id = int(params["chat_id"])
+                return 200, {
+                    "ok": True,
+                    "result": {
+                        "message_id": self._message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "private"},
+                        "from": BOT_USER,
+                        "text": params.get("text", ""),
+                    },
+                }
+            if method == "getUpdates":
+                offset = int(params.get("offset") or 0)
+                return 200, {
+                    "ok": True,
+                    "result": [u for u in self.updates if u["update_id"] >= offset],
+                }
+            if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
+                return 200, {"ok": True, "result": True}
+            return 400, {"ok": False, "error_code": 400, "description": f"fake: no {method}"}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                prefix = f"/bot{fake.token}/"
+                if not self.path.startswith(prefix):
+                    return self._reply(
+                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                    )
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                status, payload = fake._answer(self.path[len(prefix) :], _params(self, body))
+                self._reply(status, payload)
+
+            def _reply(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def _params(handler: BaseHTTPRequestHandler, body: str) -> dict[str, Any]:
+    """PTB posts form fields whose values are JSON (or plain strings)."""
+    if handler.headers.get("Content-Type", "").startswith("application/json"):
+        return json.loads(body or "{}")
+    params: dict[str, Any] = {}
+    for key, values in parse_qs(body).items():
+        try:
+            params[key] = json.loads(values[0])
+        except ValueError:
+            params[key] = values[0]
+    return params
+
+
+def text_update(update_id: int, chat_id: int, text: str, first_name: str = "Budi") -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+            "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
+            "text": text,
+        },
+    }
+
+
+def callback_update(update_id: int, chat_id: int, data: str) -> dict:
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "chat_instance": "ci",
+            "data": data,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Budi"},
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "text": "Apakah jawaban ini membantu?",
+            },
+        },
+    }
+
+
+def photo_update(update_id: int, chat_id: int) -> dict:
+    update = text_update(update_id, chat_id, "x")
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 9, "height": 9}]
+    return update
