@@ -9,12 +9,10 @@ is answered once. An update whose handling failed answers 500 and stays
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from functools import cached_property
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -24,9 +22,8 @@ from sanic.response import HTTPResponse
 from telegram import Bot
 
 from bot.inbound import prepare_inbound
-from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
-from bot.ledger.messages import ANSWERED, RECEIVED, MessageLog
 from channels.inbound import user_message
+from channels.records import DUPLICATE, ChannelRecords
 from channels.telegram.sender import TelegramSender
 from channels.telegram.updates import Incoming, parse_update
 
@@ -44,12 +41,12 @@ class TelegramOutput(OutputChannel):
     def __init__(
         self,
         sender: TelegramSender,
-        log: Callable[[], MessageLog | None],
+        records: ChannelRecords,
         author: str = "bot",
         reply_to_id: int | None = None,
     ) -> None:
         self._sender = sender
-        self._log = log
+        self._records = records
         self._author = author
         self._reply_to_id = reply_to_id
 
@@ -77,17 +74,7 @@ class TelegramOutput(OutputChannel):
     ) -> None:
         await self._sender.send_text(recipient_id, text, buttons)
         author = extra.get("author") or self._author
-        log = self._log()
-        if log is None:
-            return
-        try:
-            await asyncio.to_thread(
-                log.record_sent, "telegram", str(recipient_id), text, author, self._reply_to_id
-            )
-        except UNAVAILABLE:
-            logger.warning(
-                "telegram: reply to %s sent but not recorded (database down)", recipient_id
-            )
+        await self._records.sent(str(recipient_id), text, author, self._reply_to_id)
 
 
 class TelegramInput(InputChannel):
@@ -96,6 +83,7 @@ class TelegramInput(InputChannel):
         self.secret = secret
         self.api_base_url = api_base_url
         self._bot: Bot | None = None
+        self.records = ChannelRecords("telegram")
         if not token or not secret:
             logger.warning(
                 "telegram: TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET must both be set; "
@@ -121,22 +109,11 @@ class TelegramInput(InputChannel):
             self._bot = Bot(self.token or "", base_url=self.api_base_url)
         return TelegramSender(self._bot)
 
-    @cached_property
-    def _message_log(self) -> MessageLog:
-        return MessageLog(make_sessionmaker(make_engine()))
-
-    def message_log(self) -> MessageLog | None:
-        try:
-            return self._message_log
-        except Exception:  # misconfigured database URL: run without records
-            logger.exception("telegram: message log unavailable")
-            return None
-
     def get_output_channel(self) -> OutputChannel | None:
         """For messages not triggered by an update: agents' replies via Rasa's API."""
         if not self.token:
             return None
-        return TelegramOutput(self.sender, self.message_log, author="agent")
+        return TelegramOutput(self.sender, self.records, author="agent")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sscn_telegram_webhook", __name__)
@@ -158,51 +135,20 @@ class TelegramInput(InputChannel):
                 return response.json({"error": str(error) or "body is not valid JSON"}, status=400)
             if incoming is None:
                 return response.json({"status": "ignored"})
-            record = await self._record(incoming)
-            if record is False:
+            record = await self.records.inbound(
+                str(incoming.chat_id), incoming.text or "", str(incoming.update_id), incoming.at
+            )
+            if record == DUPLICATE:
                 return response.json({"status": "duplicate"})
             try:
                 await self._handle(incoming, on_new_message, record)
             except Exception:
                 logger.exception("telegram: update %s could not be handled", incoming.update_id)
                 return response.json({"error": "update could not be handled"}, status=500)
-            await self._mark_answered(record)
+            await self.records.answered(record)
             return response.json({"status": "ok"})
 
         return webhook
-
-    async def _record(self, incoming: Incoming) -> int | None | bool:
-        """The log row id of a new update; ``False`` for one already handled; ``None``
-        when the log is unavailable (the update is handled anyway)."""
-        log = self.message_log()
-        if log is None:
-            return None
-        try:
-            row, new = await asyncio.to_thread(
-                log.receive,
-                "telegram",
-                str(incoming.chat_id),
-                str(incoming.update_id),
-                incoming.text or "",
-                incoming.at,
-            )
-        except UNAVAILABLE:
-            logger.warning(
-                "telegram: database down, update %s not deduplicated", incoming.update_id
-            )
-            return None
-        if not new and row.status != RECEIVED:
-            return False
-        return row.id
-
-    async def _mark_answered(self, record: int | None) -> None:
-        log = self.message_log()
-        if record is None or log is None:
-            return
-        try:
-            await asyncio.to_thread(log.set_status, record, ANSWERED)
-        except UNAVAILABLE:
-            logger.warning("telegram: database down, message %s not marked answered", record)
 
     async def _handle(
         self,
@@ -215,7 +161,7 @@ class TelegramInput(InputChannel):
             await sender.answer_callback(incoming.callback_query_id)
         if not incoming.private:
             return  # the helpdesk answers in private chats only
-        output = TelegramOutput(sender, self.message_log, author="bot", reply_to_id=record)
+        output = TelegramOutput(sender, self.records, author="bot", reply_to_id=record)
         if incoming.kind == "unsupported":
             await output.send_text_message(str(incoming.chat_id), TEXT_ONLY_NOTE)
             return

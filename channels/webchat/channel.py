@@ -25,6 +25,7 @@ from socketio import AsyncServer
 
 from bot.inbound import prepare_inbound
 from channels.inbound import user_message
+from channels.records import ChannelRecords
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -41,8 +42,40 @@ def valid_session_id(value: Any) -> str | None:
     return value if isinstance(value, str) and SESSION_ID_PATTERN.match(value) else None
 
 
+class RecordedSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, recording every message sent in the message log."""
+
+    def __init__(
+        self,
+        sio: AsyncServer,
+        bot_message_evt: str,
+        records: ChannelRecords,
+        author: str = "bot",
+        reply_to_id: int | None = None,
+    ) -> None:
+        super().__init__(sio, bot_message_evt)
+        self._records = records
+        self._author = author
+        self._reply_to_id = reply_to_id
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        text = message.get("text")
+        author = message.get("author") or self._author  # agents' messages carry one
+        await super().send_response(recipient_id, message)
+        if text:
+            await self._records.sent(recipient_id, text, author, self._reply_to_id)
+
+
 class WebChatInput(SocketIOInput):
     """The web chat channel; credentials as for Rasa's ``socketio`` channel."""
+
+    records = ChannelRecords("webchat")
+
+    def get_output_channel(self) -> SocketIOOutput | None:
+        """For messages not triggered by the applicant: agents' replies via Rasa's API."""
+        if self.sio is None:
+            return None
+        return RecordedSocketIOOutput(self.sio, self.bot_message_evt, self.records, "agent")
 
     @classmethod
     def name(cls) -> str:
@@ -90,9 +123,13 @@ class WebChatInput(SocketIOInput):
             inbound = prepare_inbound(data.get("message"))
             if inbound is None:
                 return
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            record = await self.records.inbound(sender_id, inbound.text)
+            output = RecordedSocketIOOutput(
+                sio, self.bot_message_evt, self.records, reply_to_id=record
+            )
             await on_new_message(
                 user_message(inbound, output, sender_id, self.name(), data.get(self.metadata_key))
             )
+            await self.records.answered(record)
 
         return webhook
