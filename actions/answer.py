@@ -10,9 +10,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
-from actions.intake import offer_escalation, start_intake
+from actions.intake import channel_of, offer_escalation, start_intake
 from actions.runtime import services, today
 from bot.answers import render_answer
+from bot.intake import PUBLIC_CHANNELS
 from bot.kb.store import KnowledgeBaseError
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ class ActionAnswer(GuardedAction):
             return offer_escalation(dispatcher, kind, text)
 
         if match:
-            dispatcher.utter_message(text=render_answer(match.entry, today()))
+            public = channel_of(tracker) in PUBLIC_CHANNELS  # X: the short variant
+            dispatcher.utter_message(text=render_answer(match.entry, today(), short=public))
             dispatcher.utter_message(response="utter_ask_helpful")
             return [SlotSet("awaiting", "feedback"), SlotSet("last_faq_id", match.entry.id)]
 

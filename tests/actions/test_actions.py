@@ -121,3 +121,15 @@ def test_out_of_scope_points_civil_service_topics_to_the_right_channel():
     assert "pensiun PNS" in messages[0]["text"]
     messages, _ = run(ActionOutOfScope(), tracker("siapa juara liga inggris", "out_of_scope"))
     assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_on_x_the_answer_is_the_short_variant():
+    public = Tracker.from_dict(
+        {
+            **tracker("min lupa pw sscasn gmn", "question").current_state(),
+            "events": [{"event": "user", "text": "lupa pw", "input_channel": "twitter"}],
+        }
+    )
+    messages, _ = run(ActionAnswer(), public)
+    private, _ = run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
+    assert len(messages[0]["text"]) <= 280 < len(private[0]["text"])
