@@ -69,6 +69,22 @@ def _parser() -> argparse.ArgumentParser:
     drain = outbox.add_parser("drain", help="file every waiting filing now")
     drain.set_defaults(handler=_outbox_drain)
 
+    agents = commands.add_parser("agents", help="console accounts").add_subparsers(title="agents")
+    add_agent = agents.add_parser("add", help="create an account (password asked, or stdin)")
+    add_agent.add_argument("username")
+    add_agent.add_argument("--role", choices=("agent", "supervisor"), required=True)
+    add_agent.add_argument("--name", help="display name (default: the username)")
+    add_agent.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add_agent.set_defaults(handler=_agents_add)
+    list_agents = agents.add_parser("list", help="accounts and their roles")
+    list_agents.set_defaults(handler=_agents_list)
+    for verb in ("disable", "enable"):
+        toggle = agents.add_parser(verb, help=f"{verb} an account")
+        toggle.add_argument("username")
+        toggle.set_defaults(handler=_agents_toggle, active=verb == "enable")
+
     telegram = commands.add_parser("telegram", help="Telegram bot").add_subparsers(title="telegram")
     needs = "needs TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET"
     set_webhook = telegram.add_parser("set-webhook", help=f"register the webhook; {needs}")
@@ -96,6 +112,53 @@ def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
         return getattr(importlib.import_module(module), function)(args)
 
     return handler
+
+
+def _agent_store():  # -> bot.agents.AgentStore (imported lazily)
+    from bot.agents import AgentStore
+    from bot.ledger.db import make_engine, make_sessionmaker
+
+    return AgentStore(make_sessionmaker(make_engine()))
+
+
+def _agents_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.agents import AccountError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            print("sscn agents add: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        agent = _agent_store().add(args.username, args.name or args.username, args.role, password)
+    except AccountError as error:
+        print(f"sscn agents add: {error}", file=sys.stderr)
+        return 2
+    print(f"{agent.username} ({agent.role}) added")
+    return 0
+
+
+def _agents_list(args: argparse.Namespace) -> int:
+    for agent in _agent_store().list():
+        state = "" if agent.active else "  (disabled)"
+        print(f"{agent.username:20s} {agent.role:10s} {agent.display_name}{state}")
+    return 0
+
+
+def _agents_toggle(args: argparse.Namespace) -> int:
+    from bot.agents import AccountError
+
+    try:
+        _agent_store().set_active(args.username, args.active)
+    except AccountError as error:
+        print(f"sscn agents: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.username} {'enabled' if args.active else 'disabled'}")
+    return 0
 
 
 def _kb_check(args: argparse.Namespace) -> int:

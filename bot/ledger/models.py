@@ -84,6 +84,9 @@ class Case(Base):
     nik_encrypted = Column(Text)
     contact_encrypted = Column(Text)
     registration_number = Column(String(40))
+    assigned_agent_id = Column(Integer, ForeignKey("agents.id"))
+    taken_over_by = Column(String(60))  # username of the agent talking instead of the bot
+    csat_rating = Column(Integer)  # 1 Tidak puas .. 4 Sangat puas, asked when resolved
     # Set when the filing came through the outbox: refiling the same item is a no-op.
     intake_key = Column(String(64))
     received_at = Column(UTCDateTime, nullable=False)
@@ -141,3 +144,31 @@ class ChannelCursor(Base):
     name = Column(String(40), primary_key=True)
     value = Column(String(64), nullable=False)
     updated_at = Column(UTCDateTime, nullable=False)
+
+
+class Agent(Base):
+    """A helpdesk agent or supervisor who logs in to the console."""
+
+    __tablename__ = "agents"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(60), nullable=False, unique=True)
+    display_name = Column(String(120), nullable=False)
+    role = Column(String(20), nullable=False)  # agent | supervisor
+    password_hash = Column(String(300), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class AgentSession(Base):
+    """A console log-in: only a hash of the cookie's token is stored."""
+
+    __tablename__ = "agent_sessions"
+    token_hash = Column(String(64), primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+    agent = relationship(Agent)
