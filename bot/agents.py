@@ -79,11 +79,11 @@ class AgentStore:
     def add(self, username: str, display_name: str, role: str, password: str) -> Agent:
         username = username.strip().lower()
         if role not in ROLES:
-            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+            raise AccountError(f"peran harus salah satu dari: {', '.join(ROLES)}")
         if not username or not username.replace(".", "").replace("_", "").isalnum():
-            raise AccountError("username: letters, digits, '.' and '_' only")
+            raise AccountError("nama pengguna hanya boleh huruf, angka, '.' dan '_'")
         if len(password) < MIN_PASSWORD_CHARS:
-            raise AccountError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
+            raise AccountError(f"kata sandi minimal {MIN_PASSWORD_CHARS} karakter")
         agent = Agent(
             username=username,
             display_name=display_name.strip() or username,
@@ -97,7 +97,7 @@ class AgentStore:
             with self._sessions() as session, session.begin():
                 session.add(agent)
         except IntegrityError as error:
-            raise AccountError(f"username {username!r} is taken") from error
+            raise AccountError(f"nama pengguna {username!r} sudah dipakai") from error
         return agent
 
     def list(self) -> list[Agent]:
@@ -110,7 +110,7 @@ class AgentStore:
                 select(Agent).where(Agent.username == username)
             ).scalar_one_or_none()
             if agent is None:
-                raise AccountError(f"no agent {username!r}")
+                raise AccountError(f"tidak ada petugas {username!r}")
             agent.active = active
             if not active:
                 session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))

@@ -85,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
         toggle.add_argument("username")
         toggle.set_defaults(handler=_agents_toggle, active=verb == "enable")
 
+    console = commands.add_parser("console", help="serve the agents' console")
+    console.add_argument("--host", default="0.0.0.0")
+    console.add_argument("--port", type=int, help="default: SSCN_CONSOLE_PORT or 8080")
+    console.set_defaults(handler=_lazy("console.server", "serve"))
+
     telegram = commands.add_parser("telegram", help="Telegram bot").add_subparsers(title="telegram")
     needs = "needs TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET"
     set_webhook = telegram.add_parser("set-webhook", help=f"register the webhook; {needs}")

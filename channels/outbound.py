@@ -60,6 +60,36 @@ class Outbound:
         )
         return channel
 
+    def pause(self, conversation_id: str) -> None:
+        """The bot stops answering this applicant (an agent took over)."""
+        self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}], {})
+
+    def resume(self, conversation_id: str) -> None:
+        """The bot answers this applicant again."""
+        self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "resume"}], {})
+
+    def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every message of the conversation, all sessions: ``{at, who, text, author}``."""
+        tracker = self._get(f"/conversations/{conversation_id}/tracker", {"include_events": "ALL"})
+        lines = []
+        for event in tracker.get("events") or []:
+            if event.get("event") == "user":
+                who, author = "applicant", "applicant"
+            elif event.get("event") == "bot":
+                author = (event.get("metadata") or {}).get("author") or "bot"
+                who = "agent" if author.startswith("agent") else "bot"
+            else:
+                continue
+            lines.append(
+                {
+                    "at": event.get("timestamp"),
+                    "who": who,
+                    "author": author,
+                    "text": event.get("text") or "",
+                }
+            )
+        return lines
+
     def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         return self._request("GET", path, params=params)
 

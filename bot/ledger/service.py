@@ -266,6 +266,69 @@ class Ledger:
             )
         return self.get(ticket)
 
+    def record(self, ticket: str, actor: str, type_: str, new: str | None = None) -> None:
+        """Append an event without changing the case: agent_reply, note, taken_over..."""
+        with self._sessions() as session, session.begin():
+            case = self._locked(session, ticket)
+            now = self._clock()
+            if type_ == "taken_over":
+                case.taken_over_by = actor
+            elif type_ == "handed_back":
+                case.taken_over_by = None
+            case.updated_at = now
+            _record(session, case, actor, type_, now, new=new)
+
+    def assign_agent(self, ticket: str, agent_id: int | None, actor: str) -> None:
+        with self._sessions() as session, session.begin():
+            case = self._locked(session, ticket)
+            old = case.assigned_agent_id
+            case.assigned_agent_id, case.updated_at = agent_id, self._clock()
+            _record(
+                session,
+                case,
+                actor,
+                "assigned_agent",
+                case.updated_at,
+                old=str(old) if old else None,
+                new=str(agent_id) if agent_id else None,
+            )
+
+    def rate(self, channel: str, channel_user: str, rating: int) -> Case | None:
+        """Store the applicant's 1-4 rating on their latest resolved, unrated case."""
+        if rating not in (1, 2, 3, 4):
+            raise ValueError("rating must be 1-4")
+        with self._sessions() as session, session.begin():
+            case = session.execute(
+                select(Case)
+                .where(
+                    Case.channel == channel,
+                    Case.channel_user == channel_user,
+                    Case.status == Status.SELESAI.value,
+                    Case.csat_rating.is_(None),
+                )
+                .order_by(Case.updated_at.desc(), Case.id.desc())
+                .limit(1)
+                .with_for_update()
+            ).scalar_one_or_none()
+            if case is None:
+                return None
+            case.csat_rating = rating
+            _record(session, case, "applicant", "rated", self._clock(), new=str(rating))
+            return case
+
+    def open_cases(self) -> list[Case]:
+        """Cases not closed yet, oldest receipt (so earliest SLA due) first."""
+        closed = [status.value for status in CLOSED]
+        with self._sessions() as session:
+            return list(
+                session.execute(
+                    select(Case)
+                    .options(selectinload(Case.unit), selectinload(Case.events))
+                    .where(Case.status.not_in(closed))
+                    .order_by(Case.received_at, Case.id)
+                ).scalars()
+            )
+
     def reveal_nik(self, ticket: str, actor: str) -> str | None:
         """The clear NIK, recorded as an audited event."""
         with self._sessions() as session, session.begin():

@@ -80,14 +80,14 @@ def test_sessions_expire_and_disabled_agents_are_logged_out(store, clock):
 
 
 def test_bad_accounts_are_refused(store):
-    with pytest.raises(AccountError, match="role"):
+    with pytest.raises(AccountError, match="peran"):
         store.add("x", "X", "admin", PASSWORD)
-    with pytest.raises(AccountError, match="at least"):
+    with pytest.raises(AccountError, match="minimal"):
         store.add("x", "X", "agent", "pendek")
-    with pytest.raises(AccountError, match="username"):
+    with pytest.raises(AccountError, match="nama pengguna"):
         store.add("x y", "X", "agent", PASSWORD)
     store.add("dewi", "Dewi", "agent", PASSWORD)
-    with pytest.raises(AccountError, match="taken"):
+    with pytest.raises(AccountError, match="dipakai"):
         store.add("dewi", "Dewi 2", "agent", PASSWORD)
 
 
