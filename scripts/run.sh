@@ -15,6 +15,8 @@ if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${TELEGRAM_WEBHOOK_SECRET:-}" ]; then
   export TELEGRAM_WEBHOOK_SECRET
 fi
 AUTH_TOKEN=${SSCN_RASA_AUTH_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}
+export SSCN_RASA_AUTH_TOKEN=$AUTH_TOKEN  # the console and pollers call Rasa's API with it
+CONSOLE_PORT=${SSCN_CONSOLE_PORT:-8080}
 mkdir -p var/log
 
 echo "Applying ledger migrations..."
@@ -52,6 +54,10 @@ echo "Starting the action server and the Rasa server (logs in var/log/)..."
 wait_for "http://127.0.0.1:${ACTIONS_PORT}/health" "action server" "${pids[0]}"
 wait_for "http://127.0.0.1:${RASA_PORT}/status?token=${AUTH_TOKEN}" "Rasa server" "${pids[1]}"
 
+setsid .venv/bin/sscn console --port "$CONSOLE_PORT" >var/log/console.log 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:${CONSOLE_PORT}/health" "agent console" "${pids[2]}"
+
 extra=""
 if [ -n "${TELEGRAM_TOKEN:-}" ]; then
   if [ -n "${TELEGRAM_WEBHOOK_URL:-}" ]; then
@@ -68,6 +74,8 @@ cat <<MSG
   SSCN Helpdesk is running.
   Web chat:       http://localhost:${RASA_PORT}/webhooks/webchat/
   REST channel:   POST http://localhost:${RASA_PORT}/webhooks/rest/webhook
+  Agent console:  http://localhost:${CONSOLE_PORT}/
+                  (first account: .venv/bin/sscn agents add NAME --role supervisor)
   Action server:  http://localhost:${ACTIONS_PORT}/health
 ${extra}
   Press Ctrl-C to stop.
