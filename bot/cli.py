@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
         toggle.add_argument("username")
         toggle.set_defaults(handler=_agents_toggle, active=verb == "enable")
 
+    twitter = commands.add_parser("twitter", help="X (Twitter) mentions").add_subparsers(
+        title="twitter"
+    )
+    twitter_poll = twitter.add_parser("poll", help="answer mentions through the local Rasa")
+    twitter_poll.add_argument("--once", action="store_true", help="one round, then exit")
+    twitter_poll.set_defaults(handler=_lazy("channels.twitter.cli", "poll"))
+
     console = commands.add_parser("console", help="serve the agents' console")
     console.add_argument("--host", default="0.0.0.0")
     console.add_argument("--port", type=int, help="default: SSCN_CONSOLE_PORT or 8080")

@@ -9,6 +9,8 @@ ACTIONS_PORT=${SSCN_ACTIONS_PORT:-5055}
 export SSCN_ACTION_ENDPOINT_URL=${SSCN_ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
 export SSCN_TRACKER_DB=${SSCN_TRACKER_DB:-var/tracker.db}
 export SSCN_RASA_URL=${SSCN_RASA_URL:-http://127.0.0.1:${RASA_PORT}}
+# The X poller authenticates to our own channel with this token.
+export SSCN_POLLER_TOKEN=${SSCN_POLLER_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')}
 # The long-polling bridge posts to our own webhook: it needs a secret even on a laptop.
 if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${TELEGRAM_WEBHOOK_SECRET:-}" ]; then
   TELEGRAM_WEBHOOK_SECRET=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')
@@ -68,6 +70,11 @@ if [ -n "${TELEGRAM_TOKEN:-}" ]; then
     pids+=($!)
     extra+="  Telegram:       long polling (no TELEGRAM_WEBHOOK_URL), log var/log/telegram.log"$'\n'
   fi
+fi
+if [ -n "${TWITTER_API_KEY:-}" ] && [ -n "${TWITTER_ACCESS_TOKEN:-}" ]; then
+  setsid .venv/bin/sscn twitter poll >var/log/twitter.log 2>&1 &
+  pids+=($!)
+  extra+="  X mentions:     polled every ${SSCN_TWITTER_POLL_SECONDS:-60} s, log var/log/twitter.log"$'\n'
 fi
 cat <<MSG
 

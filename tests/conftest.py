@@ -15,6 +15,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.integration.servers import start_bot, train_model
 
 TELEGRAM_SECRET = "s3cret-for-tests"
+POLLER_TOKEN = "poller-token-for-tests"
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,7 @@ def running_bot(trained_model, fake_telegram, tmp_path_factory):
         "TELEGRAM_TOKEN": fake_telegram.token,
         "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
+        "SSCN_POLLER_TOKEN": POLLER_TOKEN,
     }
     bot = start_bot(trained_model, tmp_path_factory.mktemp("bot"), extra_env=telegram)
     yield bot

@@ -88,6 +88,9 @@ class MessageLog:
     ) -> list[Message]:
         """Store the replies to post, in order, and mark the inbound message processed."""
         with self._sessions() as session, session.begin():
+            done = len(
+                session.execute(select(Message.id).where(Message.reply_to_id == inbound.id)).all()
+            )
             rows = [
                 Message(
                     channel=inbound.channel,
@@ -100,7 +103,7 @@ class MessageLog:
                     part=index,
                     at=self._clock(),
                 )
-                for index, text in enumerate(parts, start=1)
+                for index, text in enumerate(parts, start=done + 1)
             ]
             session.add_all(rows)
             session.get(Message, inbound.id).status = PROCESSED
@@ -115,6 +118,26 @@ class MessageLog:
                     .order_by(Message.part, Message.id)
                 ).scalars()
             )
+
+    def unposted(self, channel: str) -> list[int]:
+        """Ids of inbound messages with reply parts still to post, oldest first."""
+        with self._sessions() as session:
+            return list(
+                session.execute(
+                    select(Message.reply_to_id)
+                    .where(
+                        Message.channel == channel,
+                        Message.direction == "out",
+                        Message.status.in_((PENDING, POSTING)),
+                    )
+                    .group_by(Message.reply_to_id)
+                    .order_by(Message.reply_to_id)
+                ).scalars()
+            )
+
+    def get(self, message_id: int) -> Message | None:
+        with self._sessions() as session:
+            return session.get(Message, message_id)
 
     def mark_posted(self, message_id: int, external_id: str) -> None:
         with self._sessions() as session, session.begin():
