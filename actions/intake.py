@@ -254,4 +254,7 @@ class ActionFileCase(Action):
             due_date=due_text(receipt.due_at),
             working_days=SLA_WORKING_DAYS,
         )
+        if channel_of(tracker) in PUBLIC_CHANNELS:
+            # Details move out of the public thread: never ask for them in a post.
+            dispatcher.utter_message(response="utter_case_private_follow_up")
         return events

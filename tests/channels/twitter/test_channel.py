@@ -57,6 +57,7 @@ def test_intake_on_x_asks_no_personal_details(running_bot):
     topic = mention(running_bot, "880103", "556", "ya").json()["parts"]
     text = " ".join(p["text"] for p in topic)
     assert "SSCN-" in text and "nomor pendaftaran" not in text
+    assert "lewat DM" in text
 
 
 def test_the_poller_posts_rasa_replies_and_agents_reach_x(running_bot):
