@@ -21,7 +21,10 @@ def tracker(
     metadata: dict | None = None,
     entities: list | None = None,
     events: list | None = None,
+    channel: str | None = None,
+    active_loop: str | None = None,
 ) -> Tracker:
+    """A tracker whose latest message is ``text`` (from ``channel``, when given)."""
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.9},
@@ -33,10 +36,11 @@ def tracker(
             "sender_id": "applicant",
             "slots": slots or {},
             "latest_message": latest,
-            "events": events or [{"event": "user", "text": text, "parse_data": latest}],
+            "events": events
+            or [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}],
             "paused": False,
             "followup_action": None,
-            "active_loop": {},
+            "active_loop": {"name": active_loop} if active_loop else {},
             "latest_action_name": "action_listen",
         }
     )
@@ -124,12 +128,7 @@ def test_out_of_scope_points_civil_service_topics_to_the_right_channel():
 
 
 def test_on_x_the_answer_is_the_short_variant():
-    public = Tracker.from_dict(
-        {
-            **tracker("min lupa pw sscasn gmn", "question").current_state(),
-            "events": [{"event": "user", "text": "lupa pw", "input_channel": "twitter"}],
-        }
-    )
+    public = tracker("min lupa pw sscasn gmn", "question", channel="twitter")
     messages, _ = run(ActionAnswer(), public)
     private, _ = run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
     assert len(messages[0]["text"]) <= 280 < len(private[0]["text"])

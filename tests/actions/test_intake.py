@@ -35,25 +35,15 @@ def form_tracker(
     channel: str = "rest",
     metadata: dict | None = None,
 ) -> Tracker:
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
-        "entities": entities or [],
-        "metadata": metadata or {},
-    }
-    return Tracker.from_dict(
-        {
-            "sender_id": "applicant",
-            "slots": {"requested_slot": requested, **(slots or {})},
-            "latest_message": latest,
-            "events": [
-                {"event": "user", "text": text, "parse_data": latest, "input_channel": channel}
-            ],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {"name": "case_form"},
-            "latest_action_name": "action_listen",
-        }
+    """A tracker with the intake form active, asking for ``requested``."""
+    return tracker(
+        text,
+        intent,
+        {"requested_slot": requested, **(slots or {})},
+        metadata,
+        entities,
+        channel=channel,
+        active_loop="case_form",
     )
 
 
@@ -97,12 +87,7 @@ def test_a_request_for_a_human_asks_for_the_description():
 
 
 def test_public_channels_are_never_asked_for_a_registration_number():
-    public = Tracker.from_dict(
-        {
-            **tracker("mau bicara sama admin", "human").current_state(),
-            "events": [{"event": "user", "text": "admin", "input_channel": "twitter"}],
-        }
-    )
+    public = tracker("mau bicara sama admin", "human", channel="twitter")
     _, events = run(ActionRequestHuman(), public)
     assert SlotSet("registration_number", NO_REGISTRATION) in events
 
