@@ -37,7 +37,7 @@ class IllegalTransition(ValueError):
 def check_transition(old: Status, new: Status, reason: str | None = None) -> None:
     """Raise ``IllegalTransition`` unless ``old -> new`` is allowed (with a reason if needed)."""
     if new not in ALLOWED[old]:
-        allowed = ", ".join(sorted(s.value for s in ALLOWED[old])) or "none (case is closed)"
-        raise IllegalTransition(f"{old.value} -> {new.value} is not allowed; allowed: {allowed}")
+        allowed = ", ".join(sorted(s.value for s in ALLOWED[old])) or "tidak ada (kasus ditutup)"
+        raise IllegalTransition(f"{old.value} -> {new.value} tidak diizinkan; boleh: {allowed}")
     if new in NEEDS_REASON and not (reason and reason.strip()):
-        raise IllegalTransition(f"{new.value} needs a reason")
+        raise IllegalTransition(f"{new.value} wajib disertai alasan")

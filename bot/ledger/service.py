@@ -251,7 +251,7 @@ class Ledger:
                 select(Unit).where(Unit.code == unit_code, Unit.active.is_(True))
             ).scalar_one_or_none()
             if unit is None:
-                raise ValueError(f"unknown or inactive unit {unit_code!r}")
+                raise ValueError(f"unit {unit_code!r} tidak dikenal atau nonaktif")
             old_unit = session.get(Unit, case.unit_id) if case.unit_id else None
             now = self._clock()
             case.unit_id, case.updated_at = unit.id, now

@@ -87,7 +87,7 @@ def test_list_filters_and_breached(filed, capsys):
 
 def test_set_status_and_assign(filed, capsys):
     assert main(["cases", "set-status", filed[1], "selesai", "--actor", "agen"]) == 1
-    assert "not allowed" in capsys.readouterr().err
+    assert "tidak diizinkan" in capsys.readouterr().err
     assert main(["cases", "set-status", filed[1], "beres", "--actor", "agen"]) == 1
     assert "known: belum_diverifikasi" in capsys.readouterr().err
     assert main(["cases", "set-status", filed[1], "belum_ditindaklanjuti", "--actor", "agen"]) == 0

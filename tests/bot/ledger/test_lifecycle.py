@@ -31,13 +31,13 @@ def test_the_normal_path_is_allowed(old, new):
     ],
 )
 def test_illegal_transitions_are_refused(old, new):
-    with pytest.raises(IllegalTransition, match="not allowed"):
+    with pytest.raises(IllegalTransition, match="tidak diizinkan"):
         check_transition(old, new)
 
 
 @pytest.mark.parametrize("new", [Status.DITOLAK, Status.DUPLIKAT])
 def test_rejection_and_duplicate_need_a_reason(new):
-    with pytest.raises(IllegalTransition, match="needs a reason"):
+    with pytest.raises(IllegalTransition, match="wajib disertai alasan"):
         check_transition(Status.BELUM_DIVERIFIKASI, new, reason="  ")
     check_transition(Status.BELUM_DIVERIFIKASI, new, reason="bukan kewenangan BKN")
 

@@ -91,7 +91,7 @@ def test_status_changes_are_checked_and_recorded(ledger, clock):
     ledger.set_status(ticket, Status.BELUM_DITINDAKLANJUTI, actor="agen.budi")
     case = ledger.assign(ticket, "DIT_PENGADAAN", actor="agen.budi")
     assert case.unit.code == "DIT_PENGADAAN"
-    with pytest.raises(ValueError, match="unknown or inactive unit"):
+    with pytest.raises(ValueError, match="tidak dikenal atau nonaktif"):
         ledger.assign(ticket, "NOPE", actor="agen.budi")
     case = ledger.set_status(ticket, Status.DALAM_PROSES, actor="agen.budi")
     assert [(e.type, e.old, e.new) for e in case.events] == [
