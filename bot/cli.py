@@ -85,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
         toggle.add_argument("username")
         toggle.set_defaults(handler=_agents_toggle, active=verb == "enable")
 
+    report = commands.add_parser("report", help="figures for Humas and management")
+    report.add_argument("--from", dest="first_day", required=True, type=_day, help="YYYY-MM-DD")
+    report.add_argument("--to", dest="last_day", required=True, type=_day, help="YYYY-MM-DD")
+    report.add_argument("--channel", choices=("webchat", "telegram", "twitter", "rest"))
+    report.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    report.add_argument("--out", type=Path, help="write report.<format> into this directory")
+    report.set_defaults(handler=_report)
+
     twitter = commands.add_parser("twitter", help="X (Twitter) mentions").add_subparsers(
         title="twitter"
     )
@@ -115,6 +123,40 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", type=Path, help="Rasa model (default: newest in models/)")
     classify.set_defaults(handler=_classify)
     return parser
+
+
+def _day(value: str):  # -> datetime.date
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from error
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.ledger.crypto import cipher_from_env
+    from bot.ledger.db import make_engine, make_sessionmaker
+    from bot.ledger.service import Ledger
+    from bot.reports.figures import Period, build_report
+    from bot.reports.render import as_csv, as_json, as_text
+
+    try:
+        period = Period(args.first_day, args.last_day)
+    except ValueError as error:
+        print(f"sscn report: {error}", file=sys.stderr)
+        return 2
+    sessions = make_sessionmaker(make_engine())
+    report = build_report(Ledger(sessions, cipher_from_env()), sessions, period, args.channel)
+    text = {"text": as_text, "csv": as_csv, "json": as_json}[args.format](report)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        target = args.out / f"report.{'txt' if args.format == 'text' else args.format}"
+        target.write_text(text, encoding="utf-8")
+        print(f"written: {target}")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:

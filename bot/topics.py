@@ -37,6 +37,23 @@ def load_topics(path: Path = TAXONOMY_FILE) -> dict[str, Topic]:
 
 
 @dataclass(frozen=True)
+class LaporType:
+    id: str
+    label: str
+    count_2019: int
+
+
+@lru_cache(maxsize=1)
+def load_lapor_types(path: Path = TAXONOMY_FILE) -> dict[str, LaporType]:
+    """The ``lapor_types`` (Tabel 9's "Jenis Aduan") in the taxonomy's order."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        item["id"]: LaporType(item["id"], item["label"], int(item["count_2019"]))
+        for item in document["lapor_types"]
+    }
+
+
+@dataclass(frozen=True)
 class TopicPrediction:
     topic: str
     confidence: float

@@ -1,0 +1,1 @@
+"""Reports for Humas and management (definitions: docs/METRICS.md)."""

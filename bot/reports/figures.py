@@ -1,0 +1,191 @@
+"""The figures of a report over a period, from the ledger and the message log.
+
+Every figure follows docs/METRICS.md. Periods are whole days in WIB, both ends
+included; a case belongs to the period it was received in, a message to the
+period it was written in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload, sessionmaker
+
+from bot.ledger.calendar import WIB
+from bot.ledger.lifecycle import Status
+from bot.ledger.metrics import case_timings, rtl_days
+from bot.ledger.models import Case, Message
+from bot.ledger.service import Ledger
+from bot.reports.ikm import ikm
+from bot.topics import load_lapor_types, load_topics
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class Period:
+    first_day: dt.date
+    last_day: dt.date
+
+    def __post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise ValueError("the period ends before it starts")
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first_day, dt.time(), WIB)
+
+    @property
+    def end(self) -> dt.datetime:
+        return dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time(), WIB)
+
+
+def spread(values: list[float]) -> dict[str, float | None]:
+    """Count, median and 90th percentile (nearest rank) of ``values``."""
+    if not values:
+        return {"n": 0, "median": None, "p90": None}
+    ordered = sorted(values)
+    rank = max(1, -(-9 * len(ordered) // 10))  # ceil(0.9 n)
+    return {"n": len(ordered), "median": statistics.median(ordered), "p90": ordered[rank - 1]}
+
+
+def case_figures(
+    ledger: Ledger, sessions: sessionmaker, period: Period, channel: str | None
+) -> dict[str, Any]:
+    query = (
+        select(Case)
+        .options(selectinload(Case.events))
+        .where(Case.received_at >= period.start, Case.received_at < period.end)
+        .order_by(Case.received_at, Case.id)
+    )
+    if channel:
+        query = query.where(Case.channel == channel)
+    with sessions() as session:
+        cases = list(session.execute(query).scalars())
+    timings = [case_timings(case, ledger.calendar) for case in cases]
+    statuses = Counter(case.status for case in cases)
+    breached = [case for case in cases if ledger.is_breached(case)]
+    lapor = Counter(case.lapor_type for case in cases if case.lapor_type)
+    topics = Counter(case.sscn_topic for case in cases if case.sscn_topic)
+
+    def hours(attr: str, kind: str) -> dict[str, float | None]:
+        values = [
+            getattr(getattr(t, attr), f"{kind}_seconds") / HOUR for t in timings if getattr(t, attr)
+        ]
+        return spread(values)
+
+    rating = ikm(case.csat_rating for case in cases if case.csat_rating)
+    return {
+        "cases": len(cases),
+        "by_kind": dict(sorted(Counter(case.kind for case in cases).items())),
+        "lapor_status": {
+            "total": len(cases),
+            **{s.value: statuses.get(s.value, 0) for s in Status},
+        },
+        "by_lapor_type": [
+            {"id": t.id, "label": t.label, "count": lapor.get(t.id, 0)}
+            for t in load_lapor_types().values()
+        ],
+        "by_topic": [
+            {"id": t.id, "label": t.label, "count": topics.get(t.id, 0)}
+            for t in load_topics().values()
+        ],
+        "sla": {
+            "cases": len(cases),
+            "breached": len(breached),
+            "compliance": round(1 - len(breached) / len(cases), 4) if cases else None,
+            "breached_cases": [
+                {
+                    "ticket": c.ticket,
+                    "status": c.status,
+                    "received_at": c.received_at.astimezone(WIB).isoformat(),
+                }
+                for c in breached
+            ],
+        },
+        "rtl_days": rtl_days(timings),
+        "first_human_response_hours": {
+            "calendar": hours("first_human_response", "calendar"),
+            "working": hours("first_human_response", "working"),
+        },
+        "resolution_hours": {
+            "calendar": hours("resolution", "calendar"),
+            "working": hours("resolution", "working"),
+        },
+        "ikm": rating.__dict__ if rating else None,
+    }
+
+
+def message_figures(sessions: sessionmaker, period: Period, channel: str | None) -> dict[str, Any]:
+    query = select(Message).where(Message.at >= period.start, Message.at < period.end)
+    if channel:
+        query = query.where(Message.channel == channel)
+    with sessions() as session:
+        rows = list(session.execute(query).scalars())
+        inbound_ids = [r.id for r in rows if r.direction == "in"]
+        replies = (
+            list(
+                session.execute(
+                    select(Message).where(
+                        Message.reply_to_id.in_(inbound_ids), Message.direction == "out"
+                    )
+                ).scalars()
+            )
+            if inbound_ids
+            else []
+        )
+    by_inbound: dict[int, list[Message]] = {}
+    for reply in replies:
+        by_inbound.setdefault(reply.reply_to_id, []).append(reply)
+    per_channel: dict[str, dict[str, Any]] = {}
+    latency: dict[str, list[float]] = {"bot": [], "agent": []}
+    mentions = {"received": 0, "answered_by_bot": 0, "answered_by_agent": 0, "unanswered": 0}
+    for row in rows:
+        figures = per_channel.setdefault(
+            row.channel,
+            {"inbound": 0, "conversations": set(), "replies_bot": 0, "replies_agent": 0},
+        )
+        if row.direction == "out":
+            figures["replies_agent" if row.author.startswith("agent") else "replies_bot"] += 1
+            continue
+        figures["inbound"] += 1
+        figures["conversations"].add(row.conversation_id)
+        delivered = sorted(
+            (r for r in by_inbound.get(row.id, []) if r.done_at and r.status in ("sent", "posted")),
+            key=lambda r: r.done_at,
+        )
+        for who in ("bot", "agent"):
+            first = next((r for r in delivered if r.author.startswith(who)), None)
+            if first is not None:
+                latency[who].append(max(0.0, (first.done_at - row.at).total_seconds()))
+        if row.channel == "twitter":
+            mentions["received"] += 1
+            if row.status != "answered":
+                mentions["unanswered"] += 1
+            elif any(r.author.startswith("agent") for r in delivered):
+                mentions["answered_by_agent"] += 1
+            else:
+                mentions["answered_by_bot"] += 1
+    for figures in per_channel.values():
+        figures["conversations"] = len(figures["conversations"])
+    return {
+        "per_channel": dict(sorted(per_channel.items())),
+        "x_mentions": mentions,
+        "first_response_seconds": {who: spread(values) for who, values in latency.items()},
+    }
+
+
+def build_report(
+    ledger: Ledger, sessions: sessionmaker, period: Period, channel: str | None = None
+) -> dict[str, Any]:
+    return {
+        "period": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
+        "channel": channel,
+        "messages": message_figures(sessions, period, channel),
+        "cases": case_figures(ledger, sessions, period, channel),
+    }

@@ -1,0 +1,101 @@
+"""A report as text (for reading), CSV (stable long format) or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+CSV_HEADER = ("section", "metric", "value")
+
+
+def as_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2, default=str)
+
+
+def _flatten(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flatten(f"{prefix}.{key}" if prefix else str(key), item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            key = item.get("id") or item.get("ticket") if isinstance(item, dict) else None
+            yield from _flatten(f"{prefix}.{key or index}", item)
+    else:
+        yield prefix, "" if value is None else str(value)
+
+
+def as_csv(report: dict[str, Any]) -> str:
+    """One row per figure: ``section,metric,value`` (e.g. ``cases,sla.breached,3``)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for section in ("messages", "cases"):
+        for metric, value in _flatten("", report[section]):
+            writer.writerow((section, metric, value))
+    return out.getvalue()
+
+
+def _hours(spread: dict[str, Any]) -> str:
+    if not spread["n"]:
+        return "-"
+    return f"median {spread['median']:.1f} j, p90 {spread['p90']:.1f} j (n={spread['n']})"
+
+
+def as_text(report: dict[str, Any]) -> str:
+    messages, cases = report["messages"], report["cases"]
+    period = report["period"]
+    lines = [f"Laporan Helpdesk SSCN {period['from']} s.d. {period['to']}"]
+    if report["channel"]:
+        lines.append(f"Kanal: {report['channel']}")
+    lines += ["", "Pesan per kanal (masuk / percakapan / balasan bot / balasan petugas):"]
+    for channel, figures in messages["per_channel"].items():
+        lines.append(
+            f"  {channel:9s} {figures['inbound']:6d} {figures['conversations']:6d}"
+            f" {figures['replies_bot']:6d} {figures['replies_agent']:6d}"
+        )
+    x = messages["x_mentions"]
+    lines.append(
+        f"Mention X: {x['received']} diterima, {x['answered_by_bot']} dijawab bot,"
+        f" {x['answered_by_agent']} dijawab petugas, {x['unanswered']} belum dijawab"
+    )
+    for who, label in (("bot", "bot"), ("agent", "petugas")):
+        spread = messages["first_response_seconds"][who]
+        if spread["n"]:
+            lines.append(
+                f"Respons pertama {label}: median {spread['median']:.0f} dtk,"
+                f" p90 {spread['p90']:.0f} dtk (n={spread['n']})"
+            )
+    status = cases["lapor_status"]
+    lines += [
+        "",
+        "Status aduan (SP4N-LAPOR!): "
+        + ", ".join(f"{key} {value}" for key, value in status.items()),
+        "Aduan per jenis (Tabel 9):",
+    ]
+    lines += [
+        f"  {row['count']:6d}  {row['label']}" for row in cases["by_lapor_type"] if row["count"]
+    ]
+    lines.append("Aduan per kategori SSCN:")
+    lines += [f"  {row['count']:6d}  {row['label']}" for row in cases["by_topic"] if row["count"]]
+    sla = cases["sla"]
+    compliance = "-" if sla["compliance"] is None else f"{sla['compliance'] * 100:.1f}%"
+    lines += [
+        f"SLA 12 hari kerja: {compliance} tepat waktu, {sla['breached']} lewat batas",
+        *(f"  lewat SLA: {c['ticket']} ({c['status']})" for c in sla["breached_cases"]),
+        "RTL: " + ("-" if cases["rtl_days"] is None else f"{cases['rtl_days']:.1f} hari"),
+        "Respons pertama petugas (jam kerja): "
+        + _hours(cases["first_human_response_hours"]["working"]),
+        "Penyelesaian (jam kerja): " + _hours(cases["resolution_hours"]["working"]),
+        "Penyelesaian (jam kalender): " + _hours(cases["resolution_hours"]["calendar"]),
+    ]
+    rating = cases["ikm"]
+    lines.append(
+        "IKM: -"
+        if rating is None
+        else f"IKM: {rating['converted']:.2f} ({rating['grade']}, {rating['quality']}),"
+        f" {rating['respondents']} responden; rata-rata {rating['mean']:.2f} x 25"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,165 @@
+"""Report figures on hand-built ledgers with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.ledger.calendar import WIB
+from bot.ledger.crypto import FieldCipher
+from bot.ledger.db import make_engine, make_sessionmaker
+from bot.ledger.lifecycle import Status
+from bot.ledger.messages import ANSWERED, MessageLog
+from bot.ledger.migrate import upgrade
+from bot.ledger.service import Ledger, NewCase
+from bot.reports.figures import Period, build_report, spread
+from bot.topics import load_lapor_types
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 8, 14, 15, 0, tzinfo=WIB)  # a Friday, 15.00 WIB
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def at(self, *args: int) -> None:
+        self.now = dt.datetime(*args, tzinfo=WIB)
+
+
+@pytest.fixture
+def world(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    upgrade(url)
+    sessions = make_sessionmaker(make_engine(url))
+    clock = Clock()
+    ledger = Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
+    return ledger, MessageLog(sessions, clock=clock), sessions, clock
+
+
+def complaint(user: str, topic: str, summary: str, channel: str = "webchat") -> NewCase:
+    return NewCase(channel, user, user, "complaint", summary, sscn_topic=topic)
+
+
+def test_friday_before_a_holiday_resolved_on_tuesday(world):
+    ledger, _, sessions, clock = world
+    ticket = ledger.file(complaint("u1", "unggah_dokumen", "upload ijazah gagal")).case.ticket
+    clock.at(2026, 8, 18, 9, 0)  # Monday 17 August is Independence Day
+    ledger.record(ticket, "ani", "agent_reply", new="sudah kami cek")
+    ledger.set_status(ticket, Status.BELUM_DITINDAKLANJUTI, "ani")
+    ledger.set_status(ticket, Status.SELESAI, "ani")
+    ledger.rate("webchat", "u1", 4)
+    report = build_report(ledger, sessions, Period(dt.date(2026, 8, 1), dt.date(2026, 8, 31)))
+    cases = report["cases"]
+    # Working time: Friday 15.00-16.00 plus Tuesday 08.00-09.00 = 2 hours.
+    assert cases["resolution_hours"]["working"] == {"n": 1, "median": 2.0, "p90": 2.0}
+    assert cases["resolution_hours"]["calendar"]["median"] == 90.0  # Fri 15.00 -> Tue 09.00
+    assert cases["first_human_response_hours"]["working"]["median"] == 2.0
+    assert cases["rtl_days"] == 3.75
+    assert cases["ikm"]["converted"] == 100.0 and cases["ikm"]["grade"] == "A"
+
+
+def test_lapor_table_topics_and_sla(world):
+    ledger, _, sessions, clock = world
+    clock.at(2026, 9, 1, 9, 0)
+    first = ledger.file(complaint("u1", "unggah_dokumen", "upload ijazah gagal")).case.ticket
+    ledger.file(complaint("u2", "penipuan", "ada calo minta uang"))
+    ledger.file(complaint("u3", "pppk", "formasi pppk tidak muncul", channel="telegram"))
+    ledger.set_status(first, Status.BELUM_DITINDAKLANJUTI, "ani")
+    clock.at(2026, 10, 1, 9, 0)  # a month later every open case is past its 12 working days
+    report = build_report(ledger, sessions, Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30)))
+    cases = report["cases"]
+    assert cases["lapor_status"] == {
+        "total": 3,
+        "belum_diverifikasi": 2,
+        "belum_ditindaklanjuti": 1,
+        "dalam_proses": 0,
+        "selesai": 0,
+        "ditolak": 0,
+        "duplikat": 0,
+    }
+    table = {row["id"]: row["count"] for row in cases["by_lapor_type"]}
+    assert list(table) == list(load_lapor_types()) and table["rekrutmen_cpns"] == 1
+    assert table["penipuan_cpns"] == 1 and table["pppk"] == 1 and table["pensiun_pns"] == 0
+    assert {row["id"]: row["count"] for row in cases["by_topic"]}["penipuan"] == 1
+    assert cases["sla"]["breached"] == 3 and cases["sla"]["compliance"] == 0.0
+    assert [c["ticket"] for c in cases["sla"]["breached_cases"]][0] == first
+    telegram = build_report(
+        ledger, sessions, Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30)), "telegram"
+    )
+    assert telegram["cases"]["cases"] == 1
+    empty = build_report(ledger, sessions, Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31)))
+    assert empty["cases"]["sla"]["compliance"] is None and empty["cases"]["ikm"] is None
+
+
+def test_messages_mentions_and_response_times(world):
+    ledger, log, sessions, clock = world
+    clock.at(2026, 9, 2, 10, 0)
+    chat, _ = log.receive("webchat", "s1", None, "halo")
+    clock.at(2026, 9, 2, 10, 0, 2)
+    log.record_sent("webchat", "s1", "Halo!", "bot", chat.id)
+    clock.at(2026, 9, 2, 10, 10)
+    log.record_sent("webchat", "s1", "Saya Ani", "agent:ani", chat.id)
+    clock.at(2026, 9, 2, 11, 0)
+    answered, _ = log.receive("twitter", "7", "101", "@BKNgoid lupa pw")
+    (part,) = log.add_parts(answered, ["Buka helpdesk"])
+    clock.at(2026, 9, 2, 11, 1)
+    log.mark_posted(part.id, "900")
+    log.set_status(answered.id, ANSWERED)
+    log.receive("twitter", "8", "102", "@BKNgoid halo")  # never answered
+    messages = build_report(ledger, sessions, Period(dt.date(2026, 9, 2), dt.date(2026, 9, 2)))[
+        "messages"
+    ]
+    assert messages["per_channel"]["webchat"] == {
+        "inbound": 1,
+        "conversations": 1,
+        "replies_bot": 1,
+        "replies_agent": 1,
+    }
+    assert messages["per_channel"]["twitter"]["inbound"] == 2
+    assert messages["x_mentions"] == {
+        "received": 2,
+        "answered_by_bot": 1,
+        "answered_by_agent": 0,
+        "unanswered": 1,
+    }
+    assert messages["first_response_seconds"]["bot"] == {"n": 2, "median": 31.0, "p90": 60.0}
+    assert messages["first_response_seconds"]["agent"]["median"] == 600.0
+
+
+def test_spread_and_period():
+    assert spread([]) == {"n": 0, "median": None, "p90": None}
+    assert spread([float(v) for v in range(1, 11)]) == {"n": 10, "median": 5.5, "p90": 9.0}
+    with pytest.raises(ValueError):
+        Period(dt.date(2026, 1, 2), dt.date(2026, 1, 1))
+
+
+def test_cli_formats(world, tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    ledger, _, _, clock = world
+    clock.at(2026, 9, 1, 9, 0)
+    ledger.file(complaint("u1", "unggah_dokumen", "upload ijazah gagal"))
+    monkeypatch.setenv("SSCN_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    monkeypatch.setenv("SSCN_LEDGER_KEY", Fernet.generate_key().decode())
+    args = ["report", "--from", "2026-09-01", "--to", "2026-09-30"]
+    assert main([*args, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "section,metric,value"
+    assert (
+        "cases,lapor_status.total,1" in lines
+        and "cases,by_lapor_type.rekrutmen_cpns.count,1" in lines
+    )
+    assert main([*args, "--format", "json"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"period", "channel", "messages", "cases"}
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "report.txt").read_text()
+    assert "Status aduan (SP4N-LAPOR!): total 1" in text
+    with pytest.raises(SystemExit):
+        main(["report", "--from", "kemarin", "--to", "2026-09-30"])
+    assert main(["report", "--from", "2026-09-30", "--to", "2026-09-01"]) == 2
