@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="first_day", required=True, type=_day, help="YYYY-MM-DD")
     report.add_argument("--to", dest="last_day", required=True, type=_day, help="YYYY-MM-DD")
     report.add_argument("--channel", choices=("webchat", "telegram", "twitter", "rest"))
-    report.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    report.add_argument("--format", choices=("text", "csv", "json", "html"), default="text")
     report.add_argument("--out", type=Path, help="write report.<format> into this directory")
     report.set_defaults(handler=_report)
 
@@ -139,7 +139,7 @@ def _report(args: argparse.Namespace) -> int:
     from bot.ledger.db import make_engine, make_sessionmaker
     from bot.ledger.service import Ledger
     from bot.reports.figures import Period, build_report
-    from bot.reports.render import as_csv, as_json, as_text
+    from bot.reports.render import as_csv, as_html, as_json, as_text
 
     try:
         period = Period(args.first_day, args.last_day)
@@ -148,7 +148,8 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     sessions = make_sessionmaker(make_engine())
     report = build_report(Ledger(sessions, cipher_from_env()), sessions, period, args.channel)
-    text = {"text": as_text, "csv": as_csv, "json": as_json}[args.format](report)
+    render = {"text": as_text, "csv": as_csv, "json": as_json, "html": as_html}[args.format]
+    text = render(report)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         target = args.out / f"report.{'txt' if args.format == 'text' else args.format}"

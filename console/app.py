@@ -24,11 +24,14 @@ from sanic.response import HTTPResponse
 
 from bot.agents import AccountError, AgentStore
 from bot.kb.store import KnowledgeBaseError
+from bot.ledger.calendar import WIB
 from bot.ledger.crypto import cipher_from_env
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.lifecycle import IllegalTransition, Status
 from bot.ledger.models import Unit
 from bot.ledger.service import Ledger, UnknownCase
+from bot.reports.figures import Period, build_report
+from bot.reports.render import as_html
 from bot.services import Services
 from bot.topics import load_topics
 from channels.outbound import Outbound, OutboundError
@@ -111,7 +114,10 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
 
     @app.middleware("response")
     async def security_headers(request: Request, resp: HTTPResponse) -> None:
-        resp.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
+        csp = resp.headers.get("Content-Security-Policy")
+        resp.headers["Content-Security-Policy"] = (
+            csp or "default-src 'self'; frame-ancestors 'none'"
+        )
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "same-origin"
 
@@ -365,6 +371,27 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
             return back("/", err="Kasus tidak ditemukan.")
         nik = ledger.reveal_nik(case.ticket, actor(request))
         return render(request, "nik.html", case=case, nik=nik)
+
+    @app.get("/laporan")
+    async def report_page(request: Request) -> HTTPResponse:
+        supervisor(request)
+        today = dt.datetime.now(WIB).date()
+        try:
+            first = dt.date.fromisoformat(
+                request.args.get("dari") or (today - dt.timedelta(days=6)).isoformat()
+            )
+            last = dt.date.fromisoformat(request.args.get("sampai") or today.isoformat())
+            period = Period(first, last)
+        except ValueError:
+            message = "Tanggal tidak valid: pakai ?dari=YYYY-MM-DD&sampai=YYYY-MM-DD."
+            return render(request, "error.html", 400, title="Laporan", message=message)
+        report = build_report(ledger, sessions, period, request.args.get("kanal") or None)
+        page = response.html(as_html(report))
+        # A self-contained page: inline styles and embedded PNG charts, nothing else.
+        page.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
+        )
+        return page
 
     @app.get("/admin/petugas")
     async def agents_page(request: Request) -> HTTPResponse:

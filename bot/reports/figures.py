@@ -25,6 +25,15 @@ from bot.reports.ikm import ikm
 from bot.topics import load_lapor_types, load_topics
 
 HOUR = 3600.0
+# Buckets of the first-response histogram: (upper bound in seconds, label).
+RESPONSE_BUCKETS = (
+    (10, "< 10 dtk"),
+    (60, "10-60 dtk"),
+    (300, "1-5 mnt"),
+    (1800, "5-30 mnt"),
+    (14400, "30 mnt-4 jam"),
+    (float("inf"), "> 4 jam"),
+)
 
 
 @dataclass(frozen=True)
@@ -173,11 +182,31 @@ def message_figures(sessions: sessionmaker, period: Period, channel: str | None)
                 mentions["answered_by_bot"] += 1
     for figures in per_channel.values():
         figures["conversations"] = len(figures["conversations"])
+    daily: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row.direction == "in":
+            day = row.at.astimezone(WIB).date().isoformat()
+            daily.setdefault(day, {}).setdefault(row.channel, 0)
+            daily[day][row.channel] += 1
     return {
         "per_channel": dict(sorted(per_channel.items())),
+        "daily_inbound": dict(sorted(daily.items())),
         "x_mentions": mentions,
         "first_response_seconds": {who: spread(values) for who, values in latency.items()},
+        "first_response_histogram": {
+            who: {label: count for label, count in histogram(values)}
+            for who, values in latency.items()
+        },
     }
+
+
+def histogram(values: list[float]) -> list[tuple[str, int]]:
+    """How many values fall in each of ``RESPONSE_BUCKETS`` (upper bounds exclusive)."""
+    counts = [0] * len(RESPONSE_BUCKETS)
+    for value in values:
+        index = next(i for i, (upper, _) in enumerate(RESPONSE_BUCKETS) if value < upper)
+        counts[index] += 1
+    return [(label, count) for (_, label), count in zip(RESPONSE_BUCKETS, counts, strict=True)]
 
 
 def build_report(

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.reports.charts import render_charts
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
 
 CSV_HEADER = ("section", "metric", "value")
 
@@ -99,3 +110,11 @@ def as_text(report: dict[str, Any]) -> str:
         f" {rating['respondents']} responden; rata-rata {rating['mean']:.2f} x 25"
     )
     return "\n".join(lines) + "\n"
+
+
+def as_html(report: dict[str, Any]) -> str:
+    """One self-contained page: tables plus the charts as embedded PNG images."""
+    charts = {
+        name: base64.b64encode(png).decode("ascii") for name, png in render_charts(report).items()
+    }
+    return TEMPLATES.get_template("report.html").render(r=report, charts=charts)

@@ -68,3 +68,14 @@ def test_a_form_without_the_csrf_token_is_refused(console_url):
         timeout=10,
     )
     assert weak.status_code == 200 and "minimal" in weak.text  # a message, not a stack trace
+
+
+def test_supervisors_open_the_report_in_the_console(console_url):
+    agent, _ = logged_in(console_url, "ani")
+    assert agent.get(f"{console_url}/laporan", timeout=30).status_code == 403
+    supervisor, _ = logged_in(console_url, "sari")
+    page = supervisor.get(f"{console_url}/laporan?dari=2026-01-01&sampai=2026-12-31", timeout=60)
+    assert page.status_code == 200 and "Laporan Helpdesk SSCN" in page.text
+    assert page.text.count("data:image/png;base64,") == 4
+    bad = supervisor.get(f"{console_url}/laporan?dari=kemarin", timeout=30)
+    assert "Tanggal tidak valid" in bad.text
