@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -11,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
 from actions.intake import channel_of, offer_escalation, start_intake
-from actions.runtime import services, today
+from actions.runtime import intake_desk, services, today
 from bot.answers import render_answer
 from bot.intake import PUBLIC_CHANNELS
 from bot.kb.store import KnowledgeBaseError
@@ -52,6 +53,15 @@ class ActionAnswer(GuardedAction):
             dispatcher.utter_message(response="utter_kb_unavailable")
             return offer_escalation(dispatcher, kind, text)
 
+        if intent in ("question", "complaint"):
+            # Off the turn's path: the reply does not wait for this statistic.
+            asyncio.get_running_loop().run_in_executor(
+                None,
+                intake_desk().record_lookup,
+                channel_of(tracker),
+                match.entry.id if match else None,
+                text,
+            )
         if match:
             public = channel_of(tracker) in PUBLIC_CHANNELS  # X: the short variant
             dispatcher.utter_message(text=render_answer(match.entry, today(), short=public))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.case_status import PublicStatus, public_status
 from bot.ledger.crypto import cipher_from_env
 from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
+from bot.ledger.lookups import record_lookup
 from bot.ledger.outbox import Outbox, outbox_dir
 from bot.ledger.service import Ledger, NewCase, UnknownCase
 
@@ -86,6 +87,13 @@ class IntakeDesk:
         except UNAVAILABLE:
             return None
         return Receipt(ticket=case.ticket, due_at=self.ledger.sla_due(case)) if case else None
+
+    def record_lookup(self, channel: str, faq_id: str | None, text: str) -> None:
+        """Note a knowledge-base lookup for the reports; never fails the conversation."""
+        try:
+            record_lookup(self.ledger.sessions, channel, faq_id, text)
+        except Exception:  # a statistic is not worth a failed turn
+            logger.warning("Knowledge-base lookup not recorded", exc_info=True)
 
     def status(self, channel: str, channel_user: str, ticket: str | None) -> PublicStatus | None:
         """A case's public status for its filer; ``None`` when unknown or not theirs.

@@ -172,3 +172,15 @@ class AgentSession(Base):
     expires_at = Column(UTCDateTime, nullable=False)
 
     agent = relationship(Agent)
+
+
+class KbLookup(Base):
+    """One knowledge-base lookup by the bot: which entry answered, or the question
+    (redacted) when none did. Reports count FAQ use and cluster what went unanswered."""
+
+    __tablename__ = "kb_lookups"
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, index=True)
+    channel = Column(String(20), nullable=False)
+    faq_id = Column(String(80))  # None: no entry was good enough
+    text = Column(Text)  # only for unanswered questions, personal data redacted

@@ -91,6 +91,11 @@ class Ledger:
         self.calendar = calendar or WorkingCalendar()
         self._clock = clock
 
+    @property
+    def sessions(self) -> sessionmaker:
+        """The ledger database's sessions (for records kept beside the cases)."""
+        return self._sessions
+
     def sla_due(self, case: Case) -> dt.datetime:
         """End of the 12th working day after receipt."""
         return self.calendar.add_working_days(case.received_at, SLA_WORKING_DAYS)

@@ -19,8 +19,9 @@ from sqlalchemy.orm import selectinload, sessionmaker
 from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import Status
 from bot.ledger.metrics import case_timings, rtl_days
-from bot.ledger.models import Case, Message
+from bot.ledger.models import Case, KbLookup, Message
 from bot.ledger.service import Ledger
+from bot.reports.clusters import cluster_questions
 from bot.reports.ikm import ikm
 from bot.topics import load_lapor_types, load_topics
 
@@ -209,12 +210,61 @@ def histogram(values: list[float]) -> list[tuple[str, int]]:
     return [(label, count) for (_, label), count in zip(RESPONSE_BUCKETS, counts, strict=True)]
 
 
+TOP_FAQ = 10
+
+
+def knowledge_base_figures(
+    sessions: sessionmaker, period: Period, channel: str | None
+) -> dict[str, Any]:
+    """Most used entries and the unanswered questions grouped for Humas."""
+    query = select(KbLookup).where(KbLookup.at >= period.start, KbLookup.at < period.end)
+    if channel:
+        query = query.where(KbLookup.channel == channel)
+    with sessions() as session:
+        lookups = list(session.execute(query).scalars())
+    used = Counter(lookup.faq_id for lookup in lookups if lookup.faq_id)
+    unanswered = [lookup.text or "" for lookup in lookups if not lookup.faq_id]
+    return {
+        "lookups": len(lookups),
+        "answered": sum(used.values()),
+        "unanswered": len(unanswered),
+        "top_entries": [{"id": faq_id, "count": n} for faq_id, n in used.most_common(TOP_FAQ)],
+        "unanswered_clusters": cluster_questions(unanswered),
+    }
+
+
+def containment(sessions: sessionmaker, period: Period, channel: str | None) -> dict[str, Any]:
+    """Conversations settled without a case: 1 - escalated / conversations."""
+    conversations_query = select(Message.channel, Message.conversation_id).where(
+        Message.direction == "in", Message.at >= period.start, Message.at < period.end
+    )
+    cases_query = select(Case.channel, Case.conversation_id).where(
+        Case.received_at >= period.start, Case.received_at < period.end
+    )
+    if channel:
+        conversations_query = conversations_query.where(Message.channel == channel)
+        cases_query = cases_query.where(Case.channel == channel)
+    with sessions() as session:
+        conversations = set(session.execute(conversations_query).all())
+        escalated = set(session.execute(cases_query).all())
+    total = len(conversations)
+    settled = total - len(conversations & escalated)
+    return {
+        "conversations": total,
+        "escalated": total - settled,
+        "containment": round(settled / total, 4) if total else None,
+    }
+
+
 def build_report(
     ledger: Ledger, sessions: sessionmaker, period: Period, channel: str | None = None
 ) -> dict[str, Any]:
+    messages = message_figures(sessions, period, channel)
+    messages["containment"] = containment(sessions, period, channel)
     return {
         "period": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
         "channel": channel,
-        "messages": message_figures(sessions, period, channel),
+        "messages": messages,
+        "knowledge_base": knowledge_base_figures(sessions, period, channel),
         "cases": case_figures(ledger, sessions, period, channel),
     }

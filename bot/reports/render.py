@@ -43,7 +43,7 @@ def as_csv(report: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    for section in ("messages", "cases"):
+    for section in ("messages", "knowledge_base", "cases"):
         for metric, value in _flatten("", report[section]):
             writer.writerow((section, metric, value))
     return out.getvalue()
@@ -79,6 +79,23 @@ def as_text(report: dict[str, Any]) -> str:
                 f"Respons pertama {label}: median {spread['median']:.0f} dtk,"
                 f" p90 {spread['p90']:.0f} dtk (n={spread['n']})"
             )
+    contained = messages["containment"]
+    share = "-" if contained["containment"] is None else f"{contained['containment'] * 100:.1f}%"
+    lines.append(
+        f"Selesai tanpa eskalasi (containment): {share}"
+        f" ({contained['escalated']} dari {contained['conversations']} percakapan jadi tiket)"
+    )
+    kb = report["knowledge_base"]
+    lines += [
+        "",
+        f"Basis pengetahuan: {kb['answered']} terjawab, {kb['unanswered']} belum ada jawabannya",
+    ]
+    lines += [f"  {row['count']:6d}  {row['id']}" for row in kb["top_entries"]]
+    if kb["unanswered_clusters"]:
+        lines.append("Pertanyaan tanpa jawaban, dikelompokkan (tulis entri FAQ untuk ini):")
+        for cluster in kb["unanswered_clusters"]:
+            lines.append(f"  {cluster['size']:4d}x  {', '.join(cluster['keywords'])}")
+            lines += [f"          - {example}" for example in cluster["examples"]]
     status = cases["lapor_status"]
     lines += [
         "",

@@ -132,3 +132,18 @@ def test_on_x_the_answer_is_the_short_variant():
     messages, _ = run(ActionAnswer(), public)
     private, _ = run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
     assert len(messages[0]["text"]) <= 280 < len(private[0]["text"])
+
+
+def test_lookups_are_recorded_for_the_reports(ledger_url):
+    from sqlalchemy import create_engine, text
+
+    run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
+    run(ActionAnswer(), tracker("resep kue lapis legit nik 3201234567890123", "question"))
+    run(ActionAnswer(), tracker("halo", "greeting"))  # not a question: not counted
+    engine = create_engine(ledger_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT faq_id, text FROM kb_lookups ORDER BY id")).all()
+    engine.dispose()
+    assert rows[0] == ("lupa_password", None)
+    assert rows[1][0] is None and "[NIK]" in rows[1][1] and "3201234567890123" not in rows[1][1]
+    assert len(rows) == 2

@@ -156,10 +156,40 @@ def test_cli_formats(world, tmp_path, monkeypatch, capsys):
     import json
 
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"period", "channel", "messages", "cases"}
+    assert set(report) == {"period", "channel", "messages", "knowledge_base", "cases"}
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     text = (tmp_path / "out" / "report.txt").read_text()
     assert "Status aduan (SP4N-LAPOR!): total 1" in text
     with pytest.raises(SystemExit):
         main(["report", "--from", "kemarin", "--to", "2026-09-30"])
     assert main(["report", "--from", "2026-09-30", "--to", "2026-09-01"]) == 2
+
+
+def test_faq_use_unanswered_clusters_and_containment(world):
+    from bot.ledger.lookups import record_lookup
+
+    ledger, log, sessions, clock = world
+    for faq_id, text in [
+        ("lupa_password", "lupa pw"),
+        ("lupa_password", "reset sandi"),
+        ("batas_usia", "umur maks"),
+        (None, "paket c boleh daftar stan?"),
+        (None, "ijazah paket c diterima?"),
+        (None, "tinggi badan minimal ipdn"),
+    ]:
+        record_lookup(sessions, "webchat", faq_id, text)
+    today = dt.datetime.now(WIB).date()
+    clock.now = dt.datetime.now(dt.timezone.utc)
+    for user in ("a", "b", "c", "d"):
+        log.receive("webchat", user, None, "halo")
+    ledger.file(complaint("a", "unggah_dokumen", "upload ijazah gagal"))
+    report = build_report(ledger, sessions, Period(today, today))
+    kb = report["knowledge_base"]
+    assert (kb["lookups"], kb["answered"], kb["unanswered"]) == (6, 3, 3)
+    assert kb["top_entries"][0] == {"id": "lupa_password", "count": 2}
+    assert sum(c["size"] for c in kb["unanswered_clusters"]) == 3
+    assert report["messages"]["containment"] == {
+        "conversations": 4,
+        "escalated": 1,
+        "containment": 0.75,
+    }
