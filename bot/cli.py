@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, help="write report.<format> into this directory")
     report.set_defaults(handler=_report)
 
+    demo = commands.add_parser("demo-data", help="fill the database with a synthetic season")
+    demo.add_argument("--season", type=int, default=2019)
+    demo.add_argument("--days", type=int, default=30)
+    demo.add_argument("--scale", type=float, default=1.0, help="1.0: the 2019 volumes")
+    demo.add_argument("--seed", type=int, default=2019)
+    demo.set_defaults(handler=_demo_data)
+
     twitter = commands.add_parser("twitter", help="X (Twitter) mentions").add_subparsers(
         title="twitter"
     )
@@ -157,6 +164,35 @@ def _report(args: argparse.Namespace) -> int:
         print(f"written: {target}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from bot.ledger.crypto import cipher_from_env
+    from bot.ledger.db import make_engine, make_sessionmaker
+    from bot.ledger.messages import MessageLog
+    from bot.ledger.service import Ledger
+    from bot.reports.demo import Clock, generate
+
+    sessions = make_sessionmaker(make_engine())
+    clock = Clock()
+    try:
+        summary = generate(
+            Ledger(sessions, cipher_from_env(), clock=clock),
+            MessageLog(sessions, clock=clock),
+            clock,
+            args.season,
+            args.days,
+            args.scale,
+            args.seed,
+        )
+    except ValueError as error:
+        print(f"sscn demo-data: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{summary.conversations} conversations, {summary.cases} cases "
+        f"({summary.resolved} resolved, {summary.rated} rated)"
+    )
     return 0
 
 
