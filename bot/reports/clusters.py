@@ -39,13 +39,13 @@ def cluster_questions(texts: Sequence[str], max_clusters: int = MAX_CLUSTERS) ->
             continue
         centre = model.cluster_centers_[label]
         distances = ((matrix[members].toarray() - centre) ** 2).sum(axis=1)
-        nearest = members[np.argsort(distances)][:EXAMPLES]
+        nearest = list(dict.fromkeys(texts[i] for i in members[np.argsort(distances)]))
         keywords = vocabulary[np.argsort(-centre)[:4]].tolist()
         clusters.append(
             {
                 "size": int(len(members)),
                 "keywords": keywords,
-                "examples": [texts[i] for i in nearest],
+                "examples": nearest[:EXAMPLES],  # distinct texts, nearest first
             }
         )
     return sorted(clusters, key=lambda c: -c["size"])

@@ -193,3 +193,12 @@ def test_faq_use_unanswered_clusters_and_containment(world):
         "escalated": 1,
         "containment": 0.75,
     }
+
+
+def test_cluster_examples_are_distinct():
+    from bot.reports.clusters import cluster_questions
+
+    clusters = cluster_questions(["paket c boleh?"] * 6 + ["ijazah paket c diterima?"] * 3)
+    assert sum(c["size"] for c in clusters) == 9
+    for cluster in clusters:
+        assert len(cluster["examples"]) == len(set(cluster["examples"]))
