@@ -1,22 +1,28 @@
 """X (Twitter) mentions reach Rasa through ``POST /webhooks/twitter/webhook``, called by
 the mention poller (``sscn twitter poll``), never by X itself.
 
+Request: ``{"sender": author_id, "message": text, "metadata": {"tweet_id", "username",
+"display_name", "created_at"}}`` with the header ``X-SSCN-Poller-Token``.
+Response: ``{"status", "inbound_id", "parts": [{"id", "part", "text", "status"}]}``.
+
 A mention is handled once: the message log holds one row per tweet id, and the
 reply parts (a thread that fits X's limits, personal data removed) are stored
 before the poller posts them. A mention sent again returns the stored parts
-without running the dialogue again.
+without running the dialogue again; only a mention whose earlier attempt died
+before its parts were stored (status "received") is run again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hmac
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable
-from functools import cached_property
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from rasa.core.channels.channel import (
@@ -36,12 +42,26 @@ from bot.tweets import thread_parts
 from channels.inbound import user_message
 
 logger = logging.getLogger(__name__)
+CHANNEL = "twitter"
 TOKEN_HEADER = "X-SSCN-Poller-Token"
-TWEET_ID = re.compile(r"^\d{1,25}$")
+TOKEN_ENV = "SSCN_POLLER_TOKEN"
+NUMERIC_ID = re.compile(r"^\d{1,25}$")
+METADATA_FIELDS = ("tweet_id", "username", "display_name", "created_at")
+
+
+@functools.lru_cache(maxsize=1)
+def shared_log() -> MessageLog:
+    """The process's message log on ``SSCN_DATABASE_URL``, built on first use."""
+    return MessageLog(make_sessionmaker(make_engine()))
 
 
 class TwitterOutput(OutputChannel):
-    """Queues messages for a conversation as reply parts; the poller posts them."""
+    """Queues messages to a conversation as reply parts; the poller posts them on X.
+
+    Used for messages the bot did not trigger from a mention, e.g. an agent's reply
+    sent through Rasa's HTTP API with ``output_channel=latest``: they answer the
+    applicant's latest mention, threaded after what was already posted.
+    """
 
     def __init__(self, log: MessageLog, author: str = "agent") -> None:
         self._log = log
@@ -49,7 +69,7 @@ class TwitterOutput(OutputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "twitter"
+        return CHANNEL
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._queue(recipient_id, {"text": text}, kwargs)
@@ -60,34 +80,66 @@ class TwitterOutput(OutputChannel):
         await self._queue(recipient_id, {"text": text, "buttons": buttons}, kwargs)
 
     async def _queue(self, recipient_id: str, message: dict, extra: dict[str, Any]) -> None:
-        mention = await asyncio.to_thread(self._log.latest_inbound, "twitter", recipient_id)
+        parts = thread_parts([message])
+        if not parts:
+            return
+        mention = await asyncio.to_thread(self._log.latest_inbound, CHANNEL, str(recipient_id))
         if mention is None:
-            logger.error("twitter: no mention of %s to reply to; message dropped", recipient_id)
+            logger.error("twitter: no mention from %s to reply to; message dropped", recipient_id)
             return
         author = extra.get("author") or self._author
-        await asyncio.to_thread(self._log.add_parts, mention, thread_parts([message]), author)
+        await asyncio.to_thread(self._log.add_parts, mention, parts, author)
 
 
 class TwitterInput(InputChannel):
-    def __init__(self, poller_token: str | None) -> None:
+    """The webhook the mention poller posts to; answers with the reply parts to post."""
+
+    def __init__(self, poller_token: str | None = None, log: MessageLog | None = None) -> None:
         self.poller_token = poller_token
-        if not poller_token:
-            logger.warning("twitter: SSCN_POLLER_TOKEN is not set; the webhook refuses everything")
+        self._log = log
+        self._missing_token_logged = False
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @classmethod
     def name(cls) -> str:
-        return "twitter"
+        return CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TwitterInput:
-        return cls(os.environ.get("SSCN_POLLER_TOKEN") or None)
+        return cls(os.environ.get(TOKEN_ENV) or None)
 
-    @cached_property
+    @property
     def log(self) -> MessageLog:
-        return MessageLog(make_sessionmaker(make_engine()))
+        if self._log is None:
+            self._log = shared_log()
+        return self._log
 
     def get_output_channel(self) -> OutputChannel:
         return TwitterOutput(self.log)
+
+    def _authorised(self, request: Request) -> bool:
+        if not self.poller_token:
+            if not self._missing_token_logged:
+                self._missing_token_logged = True
+                logger.error("twitter: %s is not set; the webhook refuses every call", TOKEN_ENV)
+            return False
+        given = request.headers.get(TOKEN_HEADER) or ""
+        return hmac.compare_digest(given.encode(), self.poller_token.encode())
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, tweet_id: str) -> AsyncIterator[None]:
+        """Serialise requests for the same tweet (a poller retrying after a timeout)."""
+        lock, users = self._locks.get(tweet_id) or (asyncio.Lock(), 0)
+        self._locks[tweet_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[tweet_id]
+            if users <= 1:
+                del self._locks[tweet_id]
+            else:
+                self._locks[tweet_id] = (lock, users - 1)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sscn_twitter_webhook", __name__)
@@ -98,64 +150,87 @@ class TwitterInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            given = request.headers.get(TOKEN_HEADER, "")
-            if not self.poller_token or not hmac.compare_digest(
-                given.encode(), self.poller_token.encode()
-            ):
+            if not self._authorised(request):
                 return response.json({"error": "wrong or missing poller token"}, status=403)
-            body, error = _parse(request)
+            body, error = parse_payload(request)
             if error:
                 return response.json({"error": error}, status=400)
-            metadata = body.get("metadata") or {}
-            at = _time(metadata.get("created_at"))
-            mention, _ = await asyncio.to_thread(
-                self.log.receive,
-                "twitter",
-                body["sender"],
-                metadata["tweet_id"],
-                body["message"],
-                at,
-            )
-            if mention.status == RECEIVED:
-                inbound = prepare_inbound(body["message"])
-                collector = CollectingOutputChannel()
-                if inbound is not None:
-                    await on_new_message(
-                        user_message(inbound, collector, body["sender"], self.name(), metadata)
-                    )
-                parts = thread_parts(collector.messages)
-                await asyncio.to_thread(self.log.add_parts, mention, parts)
-            stored = await asyncio.to_thread(self.log.parts, mention.id)
+            metadata = {k: body["metadata"].get(k) for k in METADATA_FIELDS}
+            metadata["tweet_id"] = tweet_id = str(metadata["tweet_id"])
+            sender = body["sender"]
+            async with self._one_at_a_time(tweet_id):
+                mention, _ = await asyncio.to_thread(
+                    self.log.receive,
+                    CHANNEL,
+                    sender,
+                    tweet_id,
+                    body["message"],
+                    parse_time(metadata.get("created_at")),
+                )
+                if mention.status == RECEIVED:  # new, or an earlier attempt died midway
+                    try:
+                        parts = await self._answer(on_new_message, sender, body, metadata)
+                    except Exception:
+                        logger.exception("twitter: mention %s could not be handled", tweet_id)
+                        return response.json({"error": "message could not be handled"}, 500)
+                    await asyncio.to_thread(self.log.add_parts, mention, parts)
+                    mention = await asyncio.to_thread(self.log.get, mention.id)
+                stored = await asyncio.to_thread(self.log.parts, mention.id)
             return response.json(
                 {
+                    "status": mention.status,
                     "inbound_id": mention.id,
-                    "parts": [{"id": p.id, "text": p.text, "status": p.status} for p in stored],
+                    "parts": [
+                        {"id": p.id, "part": p.part, "text": p.text, "status": p.status}
+                        for p in stored
+                    ],
                 }
             )
 
         return webhook
 
+    async def _answer(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: str,
+        body: dict[str, Any],
+        metadata: dict[str, Any],
+    ) -> list[str]:
+        """Run the dialogue on the mention; its replies as public reply parts."""
+        inbound = prepare_inbound(body["message"])  # the privacy gate: NIK redacted
+        if inbound is None:  # nothing but handles: nothing to answer
+            return []
+        collector = CollectingOutputChannel()
+        await on_new_message(user_message(inbound, collector, sender, self.name(), metadata))
+        return thread_parts(collector.messages)
 
-def _parse(request: Request) -> tuple[dict[str, Any], str | None]:
+
+def parse_payload(request: Request) -> tuple[dict[str, Any], str | None]:
+    """The JSON body, or an error message for the poller."""
     try:
         body = request.json
-    except Exception:
+    except Exception:  # sanic raises InvalidUsage on bad JSON
         return {}, "body is not valid JSON"
     if not isinstance(body, dict):
         return {}, "body must be a JSON object"
-    if not isinstance(body.get("sender"), str) or not TWEET_ID.match(body["sender"]):
+    if not isinstance(body.get("sender"), str) or not NUMERIC_ID.match(body["sender"]):
         return {}, "'sender' must be the author's numeric id"
     if not isinstance(body.get("message"), str):
         return {}, "'message' must be a string"
     metadata = body.get("metadata")
-    if not isinstance(metadata, dict) or not TWEET_ID.match(str(metadata.get("tweet_id", ""))):
+    if not isinstance(metadata, dict):
+        return {}, "'metadata' must be an object with the mention's 'tweet_id'"
+    if not NUMERIC_ID.match(str(metadata.get("tweet_id", ""))):
         return {}, "'metadata.tweet_id' must be the mention's numeric id"
     return body, None
 
 
-def _time(value: Any) -> dt.datetime | None:
+def parse_time(value: Any) -> dt.datetime | None:
+    """An ISO 8601 time with its zone (X gives UTC, "...Z"); None otherwise."""
+    if not isinstance(value, str):
+        return None
     try:
-        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
     return moment if moment.tzinfo else None

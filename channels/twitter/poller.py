@@ -1,24 +1,32 @@
 """``sscn twitter poll``: read mentions, have Rasa answer them, post the replies.
 
 A mention counts as answered only once its whole reply thread is posted.
-Everything is recorded in the message log before the next step, so a poller
+Every step is recorded in the message log before the next one, so a poller
 killed at any point and restarted neither skips nor double-answers a mention:
 
-1. mentions since the stored ``since_id`` are read (all pages), oldest first;
-2. each is sent to the Rasa channel, which stores its reply parts once per tweet id;
-3. each part is marked "posting", posted in reply to the mention (then to the
-   previous part), and marked "posted" with its id; a part found "posting"
-   after a crash is looked up among the account's own replies before posting;
-4. the mention is marked answered, and ``since_id`` moves past it.
+1. reply parts left unposted by a crash (or queued by an agent) are posted first;
+2. mentions since the stored ``since_id`` are read (all pages), oldest first;
+3. each is sent to the Rasa channel, which runs the dialogue once per tweet id and
+   stores the reply parts before answering (a mention sent again gets them back);
+4. each part is marked "posting", posted in reply to the mention (then to the
+   previous part) and marked "posted" with its tweet id. A part found "posting"
+   after a crash may be on X already: the account's replies to the expected parent
+   are looked up first, and only if none has the part's text is it posted;
+5. the mention is marked "answered", then ``since_id`` moves to it.
 
-429 waits until ``x-rate-limit-reset`` (a loop, not recursion); a 403 on a reply
-is recorded and never retried.
+429 waits until ``x-rate-limit-reset`` + 1 s and retries (a loop, not recursion);
+a 403 on a reply is recorded ("forbidden", mention "failed") and never retried;
+any other network error ends the round, and the next round carries on.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,11 +35,28 @@ from typing import Any, TypeVar
 import requests
 import tweepy
 
-from bot.ledger.messages import ANSWERED, FAILED, FORBIDDEN, POSTED, POSTING, MessageLog
-from channels.twitter.channel import TOKEN_HEADER
+from bot.ledger.messages import (
+    ANSWERED,
+    FAILED,
+    FORBIDDEN,
+    POSTED,
+    POSTING,
+    SENT,
+    MessageLog,
+)
+from channels.twitter.channel import CHANNEL, TOKEN_ENV, TOKEN_HEADER
 
 logger = logging.getLogger(__name__)
 SINCE_CURSOR = "twitter:since_id"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+WEBHOOK_PATH = "/webhooks/twitter/webhook"
+DEFAULT_INTERVAL_SECONDS = 60.0
+RECHECK_SECONDS = 5.0  # before looking for a reply X refused as a duplicate
+MENTION_FIELDS = ["created_at", "conversation_id", "referenced_tweets", "author_id"]
+# Where the poller reports its progress (tests stop it there to simulate a kill).
+STEPS = ("fetched", "forwarded", "posting", "posted", "marked", "answered", "cursor")
+_HANDLES = re.compile(r"^(?:\s*@\w{1,50})+\s*")
+_URL = re.compile(r"https?://\S+")
 T = TypeVar("T")
 
 
@@ -40,14 +65,31 @@ class Mention:
     id: str
     author_id: str
     text: str
-    username: str | None
-    display_name: str | None
-    created_at: str | None
+    username: str | None = None
+    display_name: str | None = None
+    created_at: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The request body for the Rasa channel."""
+        return {
+            "sender": self.author_id,
+            "message": self.text,
+            "metadata": {
+                "tweet_id": self.id,
+                "username": self.username,
+                "display_name": self.display_name,
+                "created_at": self.created_at,
+            },
+        }
+
+
+Forward = Callable[[Mention], list[dict[str, Any]]]
 
 
 def client_from_env() -> tweepy.Client:
+    """A v2 client acting as the helpdesk account (OAuth 1.0a user context)."""
     return tweepy.Client(
-        bearer_token=os.environ.get("TWITTER_BEARER_TOKEN"),
+        bearer_token=os.environ.get("TWITTER_BEARER_TOKEN") or None,
         consumer_key=os.environ.get("TWITTER_API_KEY"),
         consumer_secret=os.environ.get("TWITTER_API_SECRET"),
         access_token=os.environ.get("TWITTER_ACCESS_TOKEN"),
@@ -56,89 +98,120 @@ def client_from_env() -> tweepy.Client:
     )
 
 
-def http_forward(rasa_url: str, token: str) -> Callable[[Mention], int]:
-    """Send a mention to the Rasa channel; returns the message-log id of the mention."""
+def http_forward(rasa_url: str, token: str, timeout: float = 120.0) -> Forward:
+    """Send a mention to the Rasa channel; returns its reply parts (stored, with ids)."""
+    url = f"{rasa_url.rstrip('/')}{WEBHOOK_PATH}"
 
-    def forward(mention: Mention) -> int:
+    def forward(mention: Mention) -> list[dict[str, Any]]:
         reply = requests.post(
-            f"{rasa_url.rstrip('/')}/webhooks/twitter/webhook",
-            json={
-                "sender": mention.author_id,
-                "message": mention.text,
-                "metadata": {
-                    "tweet_id": mention.id,
-                    "username": mention.username,
-                    "display_name": mention.display_name,
-                    "created_at": mention.created_at,
-                },
-            },
-            headers={TOKEN_HEADER: token},
-            timeout=60,
+            url, json=mention.payload(), headers={TOKEN_HEADER: token}, timeout=timeout
         )
         reply.raise_for_status()
-        return int(reply.json()["inbound_id"])
+        return list(reply.json()["parts"])
 
     return forward
+
+
+def forward_from_env() -> Forward:
+    return http_forward(
+        os.environ.get("SSCN_RASA_URL") or DEFAULT_RASA_URL, os.environ.get(TOKEN_ENV, "")
+    )
+
+
+def interval_from_env() -> float:
+    return float(os.environ.get("SSCN_TWITTER_POLL_SECONDS") or DEFAULT_INTERVAL_SECONDS)
 
 
 class MentionPoller:
     def __init__(
         self,
         client: tweepy.Client,
-        user_id: str,
         log: MessageLog,
-        forward: Callable[[Mention], int],
+        *,
+        user_id: str | None = None,
+        forward: Forward | None = None,
         sleep: Callable[[float], Any] = time.sleep,
         clock: Callable[[], float] = time.time,
         checkpoint: Callable[[str], None] = lambda step: None,
     ) -> None:
         self.client = client
-        self.user_id = str(user_id)
         self.log = log
-        self.forward = forward
+        self.forward = forward or forward_from_env()
+        self._user_id = str(user_id or os.environ.get("TWITTER_USER_ID") or "") or None
         self._sleep = sleep
         self._clock = clock
-        self._checkpoint = checkpoint  # tests stop the poller here to simulate a kill
+        self._checkpoint = checkpoint
+        self._stopping = False
+
+    @property
+    def user_id(self) -> str:
+        """The helpdesk account's id: ``TWITTER_USER_ID`` or asked once from X."""
+        if self._user_id is None:
+            me = self._with_rate_limit(lambda: self.client.get_me(user_auth=True))
+            self._user_id = str(me.data.id)
+        return self._user_id
+
+    def stop(self) -> None:
+        """End ``run_forever`` after the mention being handled (safe in a signal handler)."""
+        self._stopping = True
+
+    # --- one round ------------------------------------------------------------------
 
     def poll_once(self) -> int:
-        """One round; returns how many mentions were answered."""
-        for inbound_id in self.log.unposted("twitter"):
-            self._post_parts(inbound_id)  # left by a crash, or queued by an agent
-        answered = 0
-        for mention in self.fetch_mentions():
-            self._checkpoint("fetched")
-            inbound_id = self.forward(mention)
-            self._checkpoint("forwarded")
-            if self._post_parts(inbound_id):
-                answered += 1
-            self._checkpoint("before_cursor")
-            self.log.set_cursor(SINCE_CURSOR, mention.id)
-        return answered
+        """One round; returns how many mentions got their reply completed.
 
-    def fetch_mentions(self) -> list[Mention]:
+        Network errors end the round early (logged); nothing is lost, the next
+        round starts again from the stored state.
+        """
+        done = 0
+        try:
+            for inbound_id in self.log.unposted(CHANNEL):
+                if self._stopping:
+                    return done
+                done += self._post_parts(inbound_id)
+            mentions, newest = self.fetch_mentions()
+            self._checkpoint("fetched")
+            for mention in mentions:
+                if self._stopping:
+                    return done
+                parts = self.forward(mention)
+                self._checkpoint("forwarded")
+                row = self.log.inbound(CHANNEL, mention.id)
+                if row is None:
+                    raise RuntimeError(f"the channel did not record mention {mention.id}")
+                logger.debug("twitter: mention %s has %d part(s)", mention.id, len(parts))
+                done += self._post_parts(row.id)
+                self._checkpoint("answered")
+                self._advance(mention.id)
+                self._checkpoint("cursor")
+            if newest:  # past our own posts and retweets, which are never answered
+                self._advance(newest)
+        except (tweepy.TweepyException, requests.RequestException) as error:
+            logger.warning("twitter: round stopped, the next one carries on: %s", error)
+        return done
+
+    def fetch_mentions(self) -> tuple[list[Mention], str | None]:
+        """Mentions to answer since the cursor, oldest first, and the newest id read."""
         since_id = self.log.cursor(SINCE_CURSOR)
         mentions: list[Mention] = []
-        token = None
+        newest: int | None = None
+        token: str | None = None
         while True:
             page = self._with_rate_limit(
                 lambda token=token: self.client.get_users_mentions(
-                    self.user_id,
+                    id=self.user_id,
                     since_id=since_id,
                     pagination_token=token,
                     max_results=100,
                     expansions=["author_id"],
                     user_fields=["username", "name"],
-                    tweet_fields=[
-                        "created_at",
-                        "conversation_id",
-                        "referenced_tweets",
-                        "author_id",
-                    ],
+                    tweet_fields=MENTION_FIELDS,
                     user_auth=True,
                 )
             )
-            users = {str(u.id): u for u in (page.includes or {}).get("users", [])}
+            users = {str(user.id): user for user in (page.includes or {}).get("users", [])}
             for tweet in page.data or []:
+                newest = max(newest or 0, int(tweet.id))
                 if str(tweet.author_id) == self.user_id or _is_retweet(tweet):
                     continue
                 user = users.get(str(tweet.author_id))
@@ -146,7 +219,7 @@ class MentionPoller:
                     Mention(
                         id=str(tweet.id),
                         author_id=str(tweet.author_id),
-                        text=_strip_handles(tweet.text),
+                        text=strip_handles(html.unescape(tweet.text)),
                         username=getattr(user, "username", None),
                         display_name=getattr(user, "name", None),
                         created_at=tweet.created_at.isoformat() if tweet.created_at else None,
@@ -155,33 +228,51 @@ class MentionPoller:
             token = (page.meta or {}).get("next_token")
             if not token:
                 break
-        return sorted(mentions, key=lambda m: int(m.id))
+        mentions.sort(key=lambda mention: int(mention.id))
+        return mentions, str(newest) if newest else None
+
+    def _advance(self, tweet_id: str) -> None:
+        current = self.log.cursor(SINCE_CURSOR)
+        if current is None or int(tweet_id) > int(current):
+            self.log.set_cursor(SINCE_CURSOR, tweet_id)
+
+    # --- posting --------------------------------------------------------------------
 
     def _post_parts(self, inbound_id: int) -> bool:
-        """Post the mention's unposted parts in order; True when all are posted."""
+        """Post the mention's unposted parts in order; True once its reply is complete."""
         mention = self.log.get(inbound_id)
         parent = mention.external_id
         for part in self.log.parts(inbound_id):
-            if part.status == POSTED:
-                parent = part.external_id
+            if part.status in (POSTED, SENT):
+                parent = part.external_id or parent
                 continue
             if part.status == FORBIDDEN:
-                return False
-            if part.status == POSTING:
-                found = self._already_posted(mention.external_id, parent, part.text)
+                return False  # X refused the thread; never retried
+            retry = part.status == POSTING
+            if retry:  # a crash came between "posting" and "posted": is it on X?
+                found = self._find_reply(parent, part.text)
                 if found:
                     self.log.mark_posted(part.id, found)
                     parent = found
                     continue
-            self.log.set_status(part.id, POSTING)
+            else:
+                self.log.set_status(part.id, POSTING)
             self._checkpoint("posting")
             try:
                 created = self._with_rate_limit(
-                    lambda part=part, parent=parent: self.client.create_tweet(
-                        text=part.text, in_reply_to_tweet_id=parent, user_auth=True
+                    lambda text=part.text, parent=parent: self.client.create_tweet(
+                        text=text, in_reply_to_tweet_id=parent, user_auth=True
                     )
                 )
             except tweepy.Forbidden as error:
+                found = None
+                if retry:  # refused as a duplicate: posted after all, X's timeline lagged
+                    self._sleep(RECHECK_SECONDS)
+                    found = self._find_reply(parent, part.text)
+                if found:
+                    self.log.mark_posted(part.id, found)
+                    parent = found
+                    continue
                 note = f"403: {error}"[:500]
                 self.log.set_status(part.id, FORBIDDEN, note)
                 self.log.set_status(inbound_id, FAILED, note)
@@ -191,55 +282,93 @@ class MentionPoller:
             parent = str(created.data["id"])
             self.log.mark_posted(part.id, parent)
             self._checkpoint("marked")
+        if mention.status == ANSWERED:
+            return False
         self.log.set_status(inbound_id, ANSWERED)
         return True
 
-    def _already_posted(self, mention_id: str, parent: str, text: str) -> str | None:
-        """The id of our reply to ``parent`` with this text, if a crashed run posted it."""
-        page = self._with_rate_limit(
-            lambda: self.client.get_users_tweets(
-                self.user_id,
-                since_id=mention_id,
-                max_results=100,
-                tweet_fields=["referenced_tweets"],
-                user_auth=True,
+    def _find_reply(self, parent: str, text: str) -> str | None:
+        """The id of the account's reply to ``parent`` with this text, if there is one."""
+        token: str | None = None
+        while True:
+            page = self._with_rate_limit(
+                lambda token=token: self.client.get_users_tweets(
+                    id=self.user_id,
+                    since_id=parent,  # a reply is newer than what it replies to
+                    max_results=100,
+                    tweet_fields=["referenced_tweets", "in_reply_to_user_id"],
+                    pagination_token=token,
+                    user_auth=True,
+                )
             )
-        )
-        for tweet in page.data or []:
-            replied_to = [
-                str(ref.id) for ref in tweet.referenced_tweets or [] if ref.type == "replied_to"
-            ]
-            if parent in replied_to and tweet.text == text:
-                return str(tweet.id)
-        return None
+            for tweet in page.data or []:
+                replied_to = {
+                    str(ref.id) for ref in tweet.referenced_tweets or [] if ref.type == "replied_to"
+                }
+                if parent in replied_to and same_text(tweet.text, text):
+                    return str(tweet.id)
+            token = (page.meta or {}).get("next_token")
+            if not token:
+                return None
 
     def _with_rate_limit(self, call: Callable[[], T]) -> T:
+        """``call()``, waiting out 429s until ``x-rate-limit-reset`` + 1 s each time."""
         while True:
             try:
                 return call()
             except tweepy.TooManyRequests as error:
-                reset = error.reset_time or (self._clock() + 60)
-                wait = max(1.0, reset - self._clock() + 1)
+                now = self._clock()
+                reset = error.reset_time if error.reset_time is not None else now + 60
+                wait = max(reset - now, 0) + 1
                 logger.warning("twitter: rate limited, waiting %.0f s", wait)
                 self._sleep(wait)
 
-    def run_forever(self, interval: float) -> None:
-        while True:
-            try:
-                self.poll_once()
-            except (tweepy.TweepyException, requests.RequestException) as error:
-                logger.warning("twitter: %s; next round in %.0f s", error, interval)
-            except Exception:  # keep polling: the database or Rasa may come back
-                logger.exception("twitter: poll round failed")
-            self._sleep(interval)
+    # --- the loop -------------------------------------------------------------------
+
+    def run_forever(self, interval: float | None = None) -> None:
+        """Poll every ``interval`` seconds until SIGTERM, Ctrl-C or ``stop()``."""
+        interval = interval_from_env() if interval is None else interval
+        previous = _on_sigterm(lambda *_: self.stop())
+        try:
+            while not self._stopping:
+                try:
+                    self.poll_once()
+                except Exception:  # the database may be down: keep polling
+                    logger.exception("twitter: poll round failed")
+                deadline = time.monotonic() + interval
+                while not self._stopping and time.monotonic() < deadline:
+                    time.sleep(min(0.5, max(deadline - time.monotonic(), 0)))
+        except KeyboardInterrupt:
+            logger.info("twitter: interrupted; stopping")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm(handler: Callable[..., Any]) -> Any:
+    """Install a SIGTERM handler (main thread only); the previous one, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _is_retweet(tweet: Any) -> bool:
     return any(ref.type == "retweeted" for ref in tweet.referenced_tweets or [])
 
 
-def _strip_handles(text: str) -> str:
-    words = text.split()
-    while words and words[0].startswith("@"):
-        words.pop(0)
-    return " ".join(words)
+def strip_handles(text: str) -> str:
+    """The mention without the @handles it starts with (X puts the reply chain there)."""
+    return _HANDLES.sub("", text).strip()
+
+
+def same_text(posted: str, ours: str) -> bool:
+    """Whether a tweet read back from X is the text we posted.
+
+    X returns text HTML-escaped, may prefix @handles of a reply and shortens URLs.
+    """
+
+    def canonical(text: str) -> str:
+        text = strip_handles(html.unescape(text))
+        return " ".join(_URL.sub("<url>", text).split())
+
+    return canonical(posted) == canonical(ours)
