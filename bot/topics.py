@@ -26,10 +26,15 @@ class Topic:
     lapor_type: str
 
 
+@lru_cache(maxsize=2)
+def _taxonomy(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def load_topics(path: Path = TAXONOMY_FILE) -> dict[str, Topic]:
     """The ``sscn_topics`` of the taxonomy, by id."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = _taxonomy(path)
     return {
         item["id"]: Topic(item["id"], item["label"], item["lapor_type"])
         for item in document["sscn_topics"]
@@ -46,7 +51,7 @@ class LaporType:
 @lru_cache(maxsize=1)
 def load_lapor_types(path: Path = TAXONOMY_FILE) -> dict[str, LaporType]:
     """The ``lapor_types`` (Tabel 9's "Jenis Aduan") in the taxonomy's order."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = _taxonomy(path)
     return {
         item["id"]: LaporType(item["id"], item["label"], int(item["count_2019"]))
         for item in document["lapor_types"]
