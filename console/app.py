@@ -278,6 +278,21 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
             raise ValueError(f"Pesan terlalu panjang (maks. {MAX_REPLY_CHARS} karakter).")
         return text
 
+    def reply_to_applicant(case, request: Request, text: str) -> None:
+        """Send on the applicant's channel and record it (the first one is the first
+        human response of docs/METRICS.md)."""
+        outbound.send(case.conversation_id, text, f"agent:{actor(request)}")
+        ledger.record(case.ticket, actor(request), "agent_reply", new=text)
+
+    def resume_bot(case, request: Request) -> None:
+        outbound.resume(case.conversation_id)
+        ledger.record(case.ticket, actor(request), "handed_back")
+
+    def verify_if_new(case, request: Request) -> None:
+        """A case acted on is verified first (the lifecycle allows no shortcut)."""
+        if case.status == Status.BELUM_DIVERIFIKASI.value:
+            ledger.set_status(case.ticket, Status.BELUM_DITINDAKLANJUTI, actor(request))
+
     @app.post("/kasus/<ticket>/ambil-alih")
     async def take_over(request: Request, ticket: str) -> HTTPResponse:
         def work(case, form) -> str:
@@ -298,8 +313,7 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
     @app.post("/kasus/<ticket>/kembalikan")
     async def hand_back(request: Request, ticket: str) -> HTTPResponse:
         def work(case, form) -> str:
-            outbound.resume(case.conversation_id)
-            ledger.record(case.ticket, actor(request), "handed_back")
+            resume_bot(case, request)
             return "Percakapan dikembalikan ke asisten otomatis."
 
         return case_action(ticket, request, work)
@@ -307,9 +321,7 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
     @app.post("/kasus/<ticket>/balas")
     async def reply(request: Request, ticket: str) -> HTTPResponse:
         def work(case, form) -> str:
-            text = text_field(form)
-            outbound.send(case.conversation_id, text, f"agent:{actor(request)}")
-            ledger.record(case.ticket, actor(request), "agent_reply", new=text)
+            reply_to_applicant(case, request, text_field(form))
             return "Pesan terkirim."
 
         return case_action(ticket, request, work)
@@ -338,8 +350,7 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
     async def forward(request: Request, ticket: str) -> HTTPResponse:
         def work(case, form) -> str:
             ledger.assign(case.ticket, form.get("unit", ""), actor(request))
-            if case.status == Status.BELUM_DIVERIFIKASI.value:
-                ledger.set_status(case.ticket, Status.BELUM_DITINDAKLANJUTI, actor(request))
+            verify_if_new(case, request)
             if ledger.get(case.ticket).status == Status.BELUM_DITINDAKLANJUTI.value:
                 ledger.set_status(case.ticket, Status.DALAM_PROSES, actor(request))
             return "Kasus diteruskan ke unit."
@@ -350,16 +361,17 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
     async def resolve(request: Request, ticket: str) -> HTTPResponse:
         def work(case, form) -> str:
             closing = text_field(form)
-            if case.status == Status.BELUM_DIVERIFIKASI.value:
-                ledger.set_status(case.ticket, Status.BELUM_DITINDAKLANJUTI, actor(request))
+            verify_if_new(case, request)
             ledger.set_status(case.ticket, Status.SELESAI, actor(request))
-            author = f"agent:{actor(request)}"
             if case.taken_over_by:
-                outbound.resume(case.conversation_id)  # the bot takes the rating
-                ledger.record(case.ticket, actor(request), "handed_back")
-            outbound.send(case.conversation_id, closing, author)
-            ledger.record(case.ticket, actor(request), "agent_reply", new=closing)
-            outbound.send(case.conversation_id, RATING_REQUEST, author, buttons=RATING_BUTTONS)
+                resume_bot(case, request)  # the bot takes the rating
+            reply_to_applicant(case, request, closing)
+            outbound.send(
+                case.conversation_id,
+                RATING_REQUEST,
+                f"agent:{actor(request)}",
+                buttons=RATING_BUTTONS,
+            )
             return "Kasus diselesaikan; pemohon diminta memberi penilaian."
 
         return case_action(ticket, request, work)
