@@ -1,12 +1,17 @@
-"""`make bench`: accuracy on the dev set, NLU cross-validation, latency and throughput.
+"""`make bench`: accuracy on the dev set, NLU cross-validation, latency and throughput,
+and the time of a report over 100,000 cases on SQLite and PostgreSQL.
 
 Prints figures; asserts nothing. Uses the model in models/ (make bench trains it).
+`bench/run.py --only report` (or accuracy, crossval, speed) runs one section.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import datetime as dt
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -17,17 +22,34 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench import report_load  # noqa: E402
 from bot.classify import MessageClassifier  # noqa: E402
+from bot.ledger.crypto import FieldCipher  # noqa: E402
+from bot.ledger.db import make_engine, make_sessionmaker  # noqa: E402
+from bot.ledger.migrate import upgrade  # noqa: E402
+from bot.ledger.service import Ledger  # noqa: E402
 from bot.rasa_nlu import RasaIntentParser, latest_model  # noqa: E402
+from bot.reports.demo import SEASONS  # noqa: E402
+from bot.reports.figures import Period, build_report  # noqa: E402
+from bot.reports.render import as_csv, as_html, as_text  # noqa: E402
 from bot.services import Services  # noqa: E402
 from tests.integration.servers import VENV_BIN, start_bot  # noqa: E402
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev-messages.tsv"
 REQUESTS_PER_RUN = 300
+REPORT_CASES = 100_000
+REPORT_TEMPLATE_DAYS, REPORT_TEMPLATE_SCALE = 30, 0.2
+REPORT_MESSAGE_COPIES = 40
+POSTGRES_URL = os.environ.get(
+    "SSCN_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
 
 
 def accuracy(model: Path) -> list[str]:
@@ -163,11 +185,83 @@ def speed(model: Path) -> list[str]:
             bot.stop()
 
 
+def _time_report(url: str, template, label: str) -> list[str]:
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        started = time.perf_counter()
+        sizes = report_load.fill(engine, template, REPORT_CASES, REPORT_MESSAGE_COPIES)
+        filled = time.perf_counter() - started
+        sessions = make_sessionmaker(engine)
+        first_day = SEASONS[2019]
+        period = Period(first_day, first_day + dt.timedelta(days=REPORT_TEMPLATE_DAYS - 1))
+        ledger = Ledger(sessions, FieldCipher(Fernet.generate_key()))
+        started = time.perf_counter()
+        report = build_report(ledger, sessions, period)
+        figures = time.perf_counter() - started
+        started = time.perf_counter()
+        as_text(report), as_csv(report)
+        text_csv = time.perf_counter() - started
+        started = time.perf_counter()
+        as_html(report)
+        html = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    rows = ", ".join(f"{count:,} {table}" for table, count in sizes.items())
+    return [
+        f"  {label:10s} {rows} (written in {filled:.0f} s)",
+        f"  {'':10s} figures {figures:.1f} s, text+csv {text_csv:.2f} s, html with charts"
+        f" {html:.1f} s; report found {report['cases']['cases']:,} cases",
+    ]
+
+
+def report_speed() -> list[str]:
+    lines = [
+        f"Report over {REPORT_CASES:,} cases (a {REPORT_TEMPLATE_DAYS}-day demo season at scale"
+        f" {REPORT_TEMPLATE_SCALE} written by the ledger, then copied; see bench/report_load.py):"
+    ]
+    with report_load.template_directory() as work:
+        template = report_load.write_template(
+            Path(work), REPORT_TEMPLATE_DAYS, REPORT_TEMPLATE_SCALE
+        )
+        lines += _time_report(f"sqlite:///{work}/report.db", template, "SQLite")
+        schema = f"sscn_bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(POSTGRES_URL)
+        try:
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except OperationalError as error:
+            lines.append(f"  PostgreSQL not reachable at {POSTGRES_URL}: skipped ({error.orig})")
+        else:
+            try:
+                url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+                lines += _time_report(url, template, "PostgreSQL")
+            finally:
+                with admin.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        template.dispose()
+    return lines
+
+
+SECTIONS = ("accuracy", "crossval", "speed", "report")
+
+
 def main() -> None:
-    model = latest_model(PROJECT_ROOT / "models")
-    print(f"model: {model.relative_to(PROJECT_ROOT)}")
-    for section in (accuracy(model), cross_validation(), speed(model)):
-        print("\n".join(section), "\n", flush=True)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
+    chosen = parser.parse_args().only or SECTIONS
+    if {"accuracy", "speed"} & set(chosen):
+        model = latest_model(PROJECT_ROOT / "models")
+        print(f"model: {model.relative_to(PROJECT_ROOT)}")
+    runs = {
+        "accuracy": lambda: accuracy(model),
+        "crossval": cross_validation,
+        "speed": lambda: speed(model),
+        "report": report_speed,
+    }
+    for name in chosen:
+        print("\n".join(runs[name]()), "\n", flush=True)
 
 
 if __name__ == "__main__":

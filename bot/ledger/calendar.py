@@ -14,9 +14,13 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import holidays
+import numpy as np
 
 Interval = tuple[dt.time, dt.time]
 WIB = ZoneInfo("Asia/Jakarta")
+HOUR_SECONDS = 3600.0
+DAY_SECONDS = 86400.0
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _t = dt.time
 MON_THU: tuple[Interval, ...] = ((_t(8, 0), _t(12, 0)), (_t(12, 30), _t(15, 30)))
 FRIDAY: tuple[Interval, ...] = ((_t(8, 30), _t(11, 30)), (_t(12, 30), _t(16, 0)))
@@ -41,22 +45,53 @@ class WorkingCalendar:
     def _public_holidays(self) -> holidays.HolidayBase:
         return holidays.Indonesia()  # fills years lazily on lookup
 
+    @cached_property
+    def _windows_of_day(self) -> dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]]:
+        """Memo of :meth:`_windows` (reports compute working time for 100,000s of cases)."""
+        return {}
+
+    def _windows(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """The service-hour windows of ``day`` as aware datetimes; empty on days off."""
+        windows = self._windows_of_day.get(day)
+        if windows is None:
+            worked = (
+                bool(self.hours.get(day.weekday()))
+                and day not in self._public_holidays
+                and day not in self.extra_days_off
+            )
+            windows = tuple(
+                (
+                    dt.datetime.combine(day, opens, tzinfo=self.timezone),
+                    dt.datetime.combine(day, closes, tzinfo=self.timezone),
+                )
+                for opens, closes in (self.hours[day.weekday()] if worked else ())
+            )
+            self._windows_of_day[day] = windows
+        return windows
+
     def is_working_day(self, day: dt.date) -> bool:
         """A weekday with service hours that is no public holiday or extra day off."""
-        return (
-            bool(self.hours.get(day.weekday()))
-            and day not in self._public_holidays
-            and day not in self.extra_days_off
-        )
+        return bool(self._windows(day))
 
     def holiday_name(self, day: dt.date) -> str | None:
         if day in self.extra_days_off:
             return "cuti bersama"
         return self._public_holidays.get(day)
 
+    @cached_property
+    def _due_days(self) -> dict[tuple[dt.date, int], dt.datetime]:
+        """Memo of :meth:`add_working_days` by day of receipt."""
+        return {}
+
     def add_working_days(self, received: dt.datetime, days: int) -> dt.datetime:
         """End of service hours on the ``days``-th working day after the day of receipt."""
-        day = received.astimezone(self.timezone).date()
+        key = (received.astimezone(self.timezone).date(), days)
+        due = self._due_days.get(key)
+        if due is None:
+            due = self._due_days[key] = self._count_working_days(*key)
+        return due
+
+    def _count_working_days(self, day: dt.date, days: int) -> dt.datetime:
         counted = 0
         while counted < days:
             day += dt.timedelta(days=1)
@@ -77,16 +112,120 @@ class WorkingCalendar:
         """Seconds of service hours between two moments (0 when ``end`` <= ``start``)."""
         if end <= start:
             return 0.0
-        start, end = start.astimezone(self.timezone), end.astimezone(self.timezone)
-        total = 0.0
-        for day in _days(start.date(), end.date()):
-            if not self.is_working_day(day):
-                continue
-            for opens, closes in self.hours[day.weekday()]:
-                window_start = max(start, dt.datetime.combine(day, opens, tzinfo=self.timezone))
-                window_end = min(end, dt.datetime.combine(day, closes, tzinfo=self.timezone))
-                total += max(0.0, (window_end - window_start).total_seconds())
+        worked = self._worked_until(end) - self._worked_until(start)
+        return round(worked, 6)
+
+    @cached_property
+    def _worked_before(self) -> dict[dt.date, float]:
+        """Memo: service seconds from an arbitrary origin day to the start of each day."""
+        return {}
+
+    def _worked_until(self, moment: dt.datetime) -> float:
+        """Service seconds from the origin day to ``moment`` (only differences mean anything)."""
+        day = moment.astimezone(self.timezone).date()
+        total = self._before_day(day)
+        instant = moment.timestamp()
+        for opens, closes in self._window_instants(day):
+            if instant > opens:
+                total += min(instant, closes) - opens
         return total
+
+    @cached_property
+    def _window_instants_of_day(self) -> dict[dt.date, tuple[tuple[float, float], ...]]:
+        return {}
+
+    def _window_instants(self, day: dt.date) -> tuple[tuple[float, float], ...]:
+        """:meth:`_windows` as POSIX timestamps (float arithmetic is much cheaper)."""
+        instants = self._window_instants_of_day.get(day)
+        if instants is None:
+            instants = self._window_instants_of_day[day] = tuple(
+                (opens.timestamp(), closes.timestamp()) for opens, closes in self._windows(day)
+            )
+        return instants
+
+    def _before_day(self, day: dt.date) -> float:
+        memo = self._worked_before
+        if not memo:
+            memo[day] = 0.0
+        if day in memo:
+            return memo[day]
+        one = dt.timedelta(days=1)
+        if day > max(memo):
+            known = max(memo)
+            while known < day:
+                memo[known + one] = memo[known] + self._day_seconds(known)
+                known += one
+        else:
+            known = min(memo)
+            while known > day:
+                memo[known - one] = memo[known] - self._day_seconds(known - one)
+                known -= one
+        return memo[day]
+
+    def _day_seconds(self, day: dt.date) -> float:
+        return sum((closes - opens).total_seconds() for opens, closes in self._windows(day))
+
+    def working_seconds_many(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """:meth:`working_seconds` over arrays of POSIX seconds (NaN where either is NaN).
+
+        The same prefix sums as the scalar version, vectorised for reports over many cases.
+        """
+        worked = self._worked_until_many(ends) - self._worked_until_many(starts)
+        return np.where(ends <= starts, 0.0, np.round(worked, 6))
+
+    def due_many(self, received: np.ndarray, days: int) -> np.ndarray:
+        """:meth:`add_working_days` over an array of POSIX seconds, as POSIX seconds."""
+        due = np.full(received.shape, np.nan)
+        known = np.isfinite(received)
+        ordinals, positions = np.unique(self._local_days(received[known]), return_inverse=True)
+        per_day = np.array(
+            [
+                self.add_working_days(
+                    dt.datetime.combine(dt.date.fromordinal(int(o)), dt.time(), self.timezone),
+                    days,
+                ).timestamp()
+                for o in ordinals
+            ]
+        )
+        due[known] = per_day[positions] if len(ordinals) else due[known]
+        return due
+
+    def _local_days(self, instants: np.ndarray) -> np.ndarray:
+        """Proleptic ordinals of the local dates of ``instants`` (UTC offsets taken per hour,
+        the granularity at which zones change offset)."""
+        hours, positions = np.unique(np.floor(instants / HOUR_SECONDS), return_inverse=True)
+        offsets = np.array(
+            [
+                dt.datetime.fromtimestamp(hour * HOUR_SECONDS, self.timezone)
+                .utcoffset()
+                .total_seconds()
+                for hour in hours
+            ]
+        )
+        local = instants + (offsets[positions] if len(hours) else 0.0)
+        return np.floor(local / DAY_SECONDS).astype(np.int64) + EPOCH_ORDINAL
+
+    def _worked_until_many(self, instants: np.ndarray) -> np.ndarray:
+        worked = np.full(instants.shape, np.nan)
+        known = np.isfinite(instants)
+        if not known.any():
+            return worked
+        moments = instants[known]
+        ordinals = self._local_days(moments)
+        first = int(ordinals.min())
+        days = [dt.date.fromordinal(o) for o in range(first, int(ordinals.max()) + 1)]
+        windows = [self._window_instants(day) for day in days]
+        width = max(1, max(len(w) for w in windows))
+        opens = np.zeros((len(days), width))
+        lengths = np.zeros((len(days), width))
+        for row, day_windows in enumerate(windows):
+            for column, (opening, closing) in enumerate(day_windows):
+                opens[row, column], lengths[row, column] = opening, closing - opening
+        before = np.array([self._before_day(day) for day in days])
+        index = ordinals - first
+        inside = np.clip(moments[:, None] - opens[index], 0.0, lengths[index]).sum(axis=1)
+        worked[known] = before[index] + inside
+        return worked
 
     def working_day_length(self, day: dt.date) -> float:
         """Seconds of service hours on a working day's weekday."""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, select, type_coerce
+from sqlalchemy import case as sql_case
+from sqlalchemy.sql import ColumnElement, Select
 
 from bot.ledger.calendar import WorkingCalendar
 from bot.ledger.lifecycle import CLOSED, Status
-from bot.ledger.models import Case, CaseEvent
+from bot.ledger.models import Case, CaseEvent, UTCDateTime
 
 HUMAN_REPLY = "agent_reply"  # event type the agent console records for a message sent
 FOLLOW_UP = frozenset({Status.DALAM_PROSES.value, Status.SELESAI.value})
@@ -21,9 +25,18 @@ DAY = 86_400.0
 class Duration:
     """From receipt to a milestone, in calendar and in working time."""
 
+    received_at: dt.datetime
     at: dt.datetime
-    calendar_seconds: float
-    working_seconds: float
+    calendar: WorkingCalendar = field(repr=False, compare=False)
+
+    @property
+    def calendar_seconds(self) -> float:
+        return max(0.0, (self.at - self.received_at).total_seconds())
+
+    @property
+    def working_seconds(self) -> float:
+        """Computed when read: reports over many cases skip what they do not show."""
+        return self.calendar.working_seconds(self.received_at, self.at)
 
     @property
     def calendar_days(self) -> float:
@@ -38,43 +51,74 @@ class CaseTimings:
     resolution: Duration | None
 
 
-def _events_in_order(case: Case) -> list[CaseEvent]:
-    return sorted(case.events, key=lambda event: (event.at, event.id or 0))
+@dataclass(frozen=True)
+class Milestones:
+    """When a case first reached each milestone (None: not reached yet)."""
+
+    first_human_response: dt.datetime | None
+    verified: dt.datetime | None
+    followed_up: dt.datetime | None
+    closed: dt.datetime | None
 
 
 def _first_status(events: Iterable[CaseEvent], statuses: frozenset[str]) -> dt.datetime | None:
     """When the status first changed to one of ``statuses``."""
-    return next((e.at for e in events if e.type == "status" and e.new in statuses), None)
+    return min((e.at for e in events if e.type == "status" and e.new in statuses), default=None)
+
+
+def milestones(events: Iterable[CaseEvent]) -> Milestones:
+    """The milestones of a case from its events (any objects with type, new and at)."""
+    events = list(events)
+    return Milestones(
+        first_human_response=min((e.at for e in events if e.type == HUMAN_REPLY), default=None),
+        verified=_first_status(events, VERIFIED),
+        followed_up=_first_status(events, FOLLOW_UP),
+        closed=_first_status(events, CLOSED_VALUES),
+    )
+
+
+def _first_at(condition: ColumnElement) -> ColumnElement:
+    return type_coerce(func.min(sql_case((condition, CaseEvent.at))), UTCDateTime())
+
+
+def _status_in(statuses: frozenset[str]) -> ColumnElement:
+    return and_(CaseEvent.type == "status", CaseEvent.new.in_(sorted(statuses)))
+
+
+def milestones_query() -> Select:
+    """``(case_id, first_human_response, verified, followed_up, closed)`` per case, computed
+    by the database with the same definitions as :func:`milestones` (for reports over many
+    cases, where loading every event would take minutes)."""
+    return select(
+        CaseEvent.case_id,
+        _first_at(CaseEvent.type == HUMAN_REPLY).label("first_human_response"),
+        _first_at(_status_in(VERIFIED)).label("verified"),
+        _first_at(_status_in(FOLLOW_UP)).label("followed_up"),
+        _first_at(_status_in(CLOSED_VALUES)).label("closed"),
+    ).group_by(CaseEvent.case_id)
 
 
 def resolved_at(case: Case) -> dt.datetime | None:
     """When the case first reached a closed status (selesai, ditolak, duplikat)."""
-    return _first_status(_events_in_order(case), CLOSED_VALUES)
+    return _first_status(case.events, CLOSED_VALUES)
+
+
+def timings_from(
+    received_at: dt.datetime, reached: Milestones, calendar: WorkingCalendar
+) -> CaseTimings:
+    """The four durations from receipt to each milestone reached."""
+
+    def duration(moment: dt.datetime | None) -> Duration | None:
+        return None if moment is None else Duration(received_at, moment, calendar)
+
+    return CaseTimings(
+        first_human_response=duration(reached.first_human_response),
+        verification=duration(reached.verified),
+        follow_up=duration(reached.followed_up),
+        resolution=duration(reached.closed),
+    )
 
 
 def case_timings(case: Case, calendar: WorkingCalendar) -> CaseTimings:
     """The four durations of a case; None for a milestone not reached yet."""
-    events = _events_in_order(case)
-
-    def duration(moment: dt.datetime | None) -> Duration | None:
-        if moment is None:
-            return None
-        return Duration(
-            at=moment,
-            calendar_seconds=max(0.0, (moment - case.received_at).total_seconds()),
-            working_seconds=calendar.working_seconds(case.received_at, moment),
-        )
-
-    first_reply = next((e.at for e in events if e.type == HUMAN_REPLY), None)
-    return CaseTimings(
-        first_human_response=duration(first_reply),
-        verification=duration(_first_status(events, VERIFIED)),
-        follow_up=duration(_first_status(events, FOLLOW_UP)),
-        resolution=duration(_first_status(events, CLOSED_VALUES)),
-    )
-
-
-def rtl_days(timings: Sequence[CaseTimings]) -> float | None:
-    """RTL: mean calendar days from receipt to follow-up, over cases followed up."""
-    days = [t.follow_up.calendar_days for t in timings if t.follow_up is not None]
-    return sum(days) / len(days) if days else None
+    return timings_from(case.received_at, milestones(case.events), calendar)

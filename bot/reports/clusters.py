@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -14,23 +15,28 @@ MAX_CLUSTERS = 10
 EXAMPLES = 3
 
 
-def cluster_questions(texts: Sequence[str], max_clusters: int = MAX_CLUSTERS) -> list[dict]:
-    """Clusters, largest first: size, top words and the examples nearest their centre.
+def cluster_questions(asked: Mapping[str, int], max_clusters: int = MAX_CLUSTERS) -> list[dict]:
+    """Clusters of questions (each with how often it was asked), largest first: size,
+    top words and the examples nearest their centre.
 
-    TF-IDF over words and word pairs of the normalised texts, k-means with about
-    one cluster per three questions (at most ``max_clusters``); deterministic.
+    TF-IDF over words and word pairs of the normalised texts, k-means over the
+    distinct texts weighted by how often each was asked, with about one cluster
+    per three questions (at most ``max_clusters``, at most one per distinct text);
+    deterministic.
     """
-    texts = [text for text in texts if text and text.strip()]
-    if not texts:
+    counts = Counter({text: n for text, n in asked.items() if text and text.strip() and n > 0})
+    if not counts:
         return []
-    normalised = [normalize(text) for text in texts]
+    distinct = list(counts)
+    weights = np.array([counts[text] for text in distinct], dtype=float)
+    normalised = [normalize(text) for text in distinct]
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
     try:
         matrix = vectorizer.fit_transform(normalised)
     except ValueError:  # nothing but stop characters
-        return [{"size": len(texts), "keywords": [], "examples": list(texts[:EXAMPLES])}]
-    k = max(1, min(max_clusters, -(-len(texts) // 3)))
-    model = KMeans(n_clusters=k, n_init=10, random_state=0).fit(matrix)
+        return [{"size": counts.total(), "keywords": [], "examples": distinct[:EXAMPLES]}]
+    k = max(1, min(max_clusters, -(-counts.total() // 3), len(distinct)))
+    model = KMeans(n_clusters=k, n_init=10, random_state=0).fit(matrix, sample_weight=weights)
     vocabulary = np.array(vectorizer.get_feature_names_out())
     clusters = []
     for label in range(k):
@@ -39,13 +45,12 @@ def cluster_questions(texts: Sequence[str], max_clusters: int = MAX_CLUSTERS) ->
             continue
         centre = model.cluster_centers_[label]
         distances = ((matrix[members].toarray() - centre) ** 2).sum(axis=1)
-        nearest = list(dict.fromkeys(texts[i] for i in members[np.argsort(distances)]))
-        keywords = vocabulary[np.argsort(-centre)[:4]].tolist()
         clusters.append(
             {
-                "size": int(len(members)),
-                "keywords": keywords,
-                "examples": nearest[:EXAMPLES],  # distinct texts, nearest first
+                "size": int(weights[members].sum()),
+                "keywords": vocabulary[np.argsort(-centre)[:4]].tolist(),
+                # distinct texts, nearest the centre first
+                "examples": [distinct[i] for i in members[np.argsort(distances)][:EXAMPLES]],
             }
         )
     return sorted(clusters, key=lambda c: -c["size"])

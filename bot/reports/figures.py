@@ -13,13 +13,17 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload, sessionmaker
+import numpy as np
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.ledger.calendar import WIB
+from bot.ledger.epoch import epoch_seconds
 from bot.ledger.lifecycle import Status
-from bot.ledger.metrics import case_timings, rtl_days
-from bot.ledger.models import Case, KbLookup, Message
+from bot.ledger.metrics import DAY, milestones_query
+from bot.ledger.models import Case, CaseEvent, KbLookup, Message
 from bot.ledger.service import Ledger
 from bot.reports.clusters import cluster_questions
 from bot.reports.ikm import ikm
@@ -64,35 +68,85 @@ def spread(values: list[float]) -> dict[str, float | None]:
     return {"n": len(ordered), "median": statistics.median(ordered), "p90": ordered[rank - 1]}
 
 
+def _in_period(query: Select, period: Period, channel: str | None) -> Select:
+    query = query.where(Case.received_at >= period.start, Case.received_at < period.end)
+    return query.where(Case.channel == channel) if channel else query
+
+
+def _counts(session: Session, period: Period, channel: str | None, *columns) -> Counter:
+    """How many cases of the period have each combination of ``columns``' values."""
+    query = _in_period(select(*columns, func.count()).group_by(*columns), period, channel)
+    return Counter({tuple(row[:-1]): row[-1] for row in session.execute(query)})
+
+
+def _case_times(
+    session: Session, period: Period, channel: str | None
+) -> tuple[list[Row], np.ndarray]:
+    """Ticket and status of each case of the period, and an array of its times (POSIX
+    seconds, NaN where not reached): received, updated, first human response, follow-up,
+    closed. Arrays rather than objects: a report may cover 100,000s of cases."""
+    in_period = _in_period(select(Case.id), period, channel).scalar_subquery()
+    reached = milestones_query().where(CaseEvent.case_id.in_(in_period)).subquery()
+    query = _in_period(
+        select(
+            Case.ticket,
+            Case.status,
+            epoch_seconds(Case.received_at),
+            epoch_seconds(Case.updated_at),
+            epoch_seconds(reached.c.first_human_response),
+            epoch_seconds(reached.c.followed_up),
+            epoch_seconds(reached.c.closed),
+        ).outerjoin(reached, reached.c.case_id == Case.id),
+        period,
+        channel,
+    )
+    rows = session.execute(query.order_by(Case.received_at, Case.id)).all()
+    # Millisecond precision: SQLite's julianday() keeps no more.
+    times = np.round(np.array([row[2:] for row in rows], dtype=float).reshape(len(rows), 5), 3)
+    return rows, times
+
+
+def _wib(posix_seconds: float) -> str:
+    return dt.datetime.fromtimestamp(posix_seconds, WIB).isoformat(timespec="seconds")
+
+
+def _hours(values: np.ndarray) -> dict[str, float | None]:
+    return spread((values[np.isfinite(values)] / HOUR).tolist())
+
+
 def case_figures(
     ledger: Ledger, sessions: sessionmaker, period: Period, channel: str | None
 ) -> dict[str, Any]:
-    query = (
-        select(Case)
-        .options(selectinload(Case.events))
-        .where(Case.received_at >= period.start, Case.received_at < period.end)
-        .order_by(Case.received_at, Case.id)
-    )
-    if channel:
-        query = query.where(Case.channel == channel)
     with sessions() as session:
-        cases = list(session.execute(query).scalars())
-    timings = [case_timings(case, ledger.calendar) for case in cases]
-    statuses = Counter(case.status for case in cases)
-    breached = [case for case in cases if ledger.is_breached(case)]
-    lapor = Counter(case.lapor_type for case in cases if case.lapor_type)
-    topics = Counter(case.sscn_topic for case in cases if case.sscn_topic)
+        kinds = _counts(
+            session, period, channel, Case.status, Case.kind, Case.lapor_type, Case.sscn_topic
+        )
+        ratings = _counts(session, period, channel, Case.csat_rating)
+        cases, times = _case_times(session, period, channel)
+    received, updated, replied, followed_up, closed = times.T
+    calendar = ledger.calendar
+    is_breached = ledger.breached_many(
+        received,
+        np.array([case.status for case in cases]),
+        np.where(np.isnan(closed), updated, closed),
+    )
+    breached = [case for case, late in zip(cases, is_breached, strict=True) if late]
+    follow_up_days = np.maximum(0.0, followed_up - received) / DAY
+    follow_up_days = follow_up_days[np.isfinite(follow_up_days)]
 
-    def hours(attr: str, kind: str) -> dict[str, float | None]:
-        values = [
-            getattr(getattr(t, attr), f"{kind}_seconds") / HOUR for t in timings if getattr(t, attr)
-        ]
-        return spread(values)
+    def total(position: int) -> Counter:
+        counts: Counter = Counter()
+        for values, count in kinds.items():
+            if values[position]:
+                counts[values[position]] += count
+        return counts
 
-    rating = ikm(case.csat_rating for case in cases if case.csat_rating)
+    statuses, by_kind, lapor, topics = (total(position) for position in range(4))
+
+    rating = ikm(rating for (rating,), count in ratings.items() if rating for _ in range(count))
     return {
         "cases": len(cases),
-        "by_kind": dict(sorted(Counter(case.kind for case in cases).items())),
+        "by_kind": dict(sorted(by_kind.items())),
         "lapor_status": {
             "total": len(cases),
             **{s.value: statuses.get(s.value, 0) for s in Status},
@@ -113,43 +167,50 @@ def case_figures(
                 {
                     "ticket": c.ticket,
                     "status": c.status,
-                    "received_at": c.received_at.astimezone(WIB).isoformat(),
+                    "received_at": _wib(c[2]),
                 }
                 for c in breached
             ],
         },
-        "rtl_days": rtl_days(timings),
+        # RTL: mean calendar days from receipt to follow-up, over cases followed up.
+        "rtl_days": float(follow_up_days.mean()) if follow_up_days.size else None,
         "first_human_response_hours": {
-            "calendar": hours("first_human_response", "calendar"),
-            "working": hours("first_human_response", "working"),
+            "calendar": _hours(np.maximum(0.0, replied - received)),
+            "working": _hours(calendar.working_seconds_many(received, replied)),
         },
         "resolution_hours": {
-            "calendar": hours("resolution", "calendar"),
-            "working": hours("resolution", "working"),
+            "calendar": _hours(np.maximum(0.0, closed - received)),
+            "working": _hours(calendar.working_seconds_many(received, closed)),
         },
         "ikm": rating.__dict__ if rating else None,
     }
 
 
 def message_figures(sessions: sessionmaker, period: Period, channel: str | None) -> dict[str, Any]:
-    query = select(Message).where(Message.at >= period.start, Message.at < period.end)
+    columns = (
+        Message.id,
+        Message.channel,
+        Message.conversation_id,
+        Message.direction,
+        Message.author,
+        Message.status,
+        epoch_seconds(Message.at).label("at"),
+        epoch_seconds(Message.done_at).label("done_at"),
+        Message.reply_to_id,
+    )
+    query = select(*columns).where(Message.at >= period.start, Message.at < period.end)
     if channel:
         query = query.where(Message.channel == channel)
+    inbound_in_period = query.with_only_columns(Message.id).where(Message.direction == "in")
     with sessions() as session:
-        rows = list(session.execute(query).scalars())
-        inbound_ids = [r.id for r in rows if r.direction == "in"]
-        replies = (
-            list(
-                session.execute(
-                    select(Message).where(
-                        Message.reply_to_id.in_(inbound_ids), Message.direction == "out"
-                    )
-                ).scalars()
+        rows = session.execute(query).all()
+        replies = session.execute(
+            select(*columns).where(
+                Message.reply_to_id.in_(inbound_in_period.scalar_subquery()),
+                Message.direction == "out",
             )
-            if inbound_ids
-            else []
-        )
-    by_inbound: dict[int, list[Message]] = {}
+        ).all()
+    by_inbound: dict[int, list[Row]] = {}
     for reply in replies:
         by_inbound.setdefault(reply.reply_to_id, []).append(reply)
     per_channel: dict[str, dict[str, Any]] = {}
@@ -172,7 +233,7 @@ def message_figures(sessions: sessionmaker, period: Period, channel: str | None)
         for who in ("bot", "agent"):
             first = next((r for r in delivered if r.author.startswith(who)), None)
             if first is not None:
-                latency[who].append(max(0.0, (first.done_at - row.at).total_seconds()))
+                latency[who].append(max(0.0, round(first.done_at - row.at, 3)))
         if row.channel == "twitter":
             mentions["received"] += 1
             if row.status != "answered":
@@ -184,11 +245,14 @@ def message_figures(sessions: sessionmaker, period: Period, channel: str | None)
     for figures in per_channel.values():
         figures["conversations"] = len(figures["conversations"])
     daily: dict[str, dict[str, int]] = {}
+    day_of_hour: dict[int, str] = {}  # WIB date of each hour seen (one conversion per hour)
     for row in rows:
         if row.direction == "in":
-            day = row.at.astimezone(WIB).date().isoformat()
-            daily.setdefault(day, {}).setdefault(row.channel, 0)
-            daily[day][row.channel] += 1
+            hour = int(row.at // HOUR)
+            if hour not in day_of_hour:
+                day_of_hour[hour] = dt.datetime.fromtimestamp(hour * HOUR, WIB).date().isoformat()
+            counts = daily.setdefault(day_of_hour[hour], {})
+            counts[row.channel] = counts.get(row.channel, 0) + 1
     return {
         "per_channel": dict(sorted(per_channel.items())),
         "daily_inbound": dict(sorted(daily.items())),
@@ -217,19 +281,28 @@ def knowledge_base_figures(
     sessions: sessionmaker, period: Period, channel: str | None
 ) -> dict[str, Any]:
     """Most used entries and the unanswered questions grouped for Humas."""
-    query = select(KbLookup).where(KbLookup.at >= period.start, KbLookup.at < period.end)
-    if channel:
-        query = query.where(KbLookup.channel == channel)
+
+    def grouped(column, *conditions) -> Counter:
+        query = (
+            select(column, func.count())
+            .where(KbLookup.at >= period.start, KbLookup.at < period.end, *conditions)
+            .group_by(column)
+        )
+        if channel:
+            query = query.where(KbLookup.channel == channel)
+        return Counter(dict(session.execute(query).all()))
+
     with sessions() as session:
-        lookups = list(session.execute(query).scalars())
-    used = Counter(lookup.faq_id for lookup in lookups if lookup.faq_id)
-    unanswered = [lookup.text or "" for lookup in lookups if not lookup.faq_id]
+        used = grouped(KbLookup.faq_id)
+        unanswered = used.pop(None, 0)
+        asked = grouped(KbLookup.text, KbLookup.faq_id.is_(None)) if unanswered else Counter()
+    top = sorted(used.items(), key=lambda item: (-item[1], item[0]))[:TOP_FAQ]
     return {
-        "lookups": len(lookups),
-        "answered": sum(used.values()),
-        "unanswered": len(unanswered),
-        "top_entries": [{"id": faq_id, "count": n} for faq_id, n in used.most_common(TOP_FAQ)],
-        "unanswered_clusters": cluster_questions(unanswered),
+        "lookups": used.total() + unanswered,
+        "answered": used.total(),
+        "unanswered": unanswered,
+        "top_entries": [{"id": faq_id, "count": n} for faq_id, n in top],
+        "unanswered_clusters": cluster_questions(asked),
     }
 
 
@@ -244,15 +317,23 @@ def containment(sessions: sessionmaker, period: Period, channel: str | None) -> 
     if channel:
         conversations_query = conversations_query.where(Message.channel == channel)
         cases_query = cases_query.where(Case.channel == channel)
+    conversations = conversations_query.distinct().subquery()
+    escalated = (
+        cases_query.distinct()
+        .where(
+            tuple_(Case.channel, Case.conversation_id).in_(
+                select(conversations.c.channel, conversations.c.conversation_id)
+            )
+        )
+        .subquery()
+    )
     with sessions() as session:
-        conversations = set(session.execute(conversations_query).all())
-        escalated = set(session.execute(cases_query).all())
-    total = len(conversations)
-    settled = total - len(conversations & escalated)
+        total = session.execute(select(func.count()).select_from(conversations)).scalar_one()
+        escalated_count = session.execute(select(func.count()).select_from(escalated)).scalar_one()
     return {
         "conversations": total,
-        "escalated": total - settled,
-        "containment": round(settled / total, 4) if total else None,
+        "escalated": escalated_count,
+        "containment": round(1 - escalated_count / total, 4) if total else None,
     }
 
 

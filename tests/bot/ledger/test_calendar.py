@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
+import numpy as np
 import pytest
 
 from bot.ledger.calendar import WIB, WorkingCalendar
@@ -66,3 +68,23 @@ def test_friday_before_a_holiday_to_tuesday():
 def test_times_in_other_zones_are_converted_to_wib():
     utc_start = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.timezone.utc)  # 08:00 WIB
     assert CALENDAR.working_seconds(utc_start, at(2026, 11, 23, 9)) == pytest.approx(3600)
+
+
+def test_array_versions_agree_with_the_scalar_ones():
+    """Reports use the vectorised working time and SLA due dates: same figures, any span."""
+    rng = random.Random(7)
+    base = dt.datetime(2026, 7, 25, tzinfo=WIB).timestamp()  # spans 17 Aug and a Sunday
+    starts = np.array([base + rng.uniform(0, 40 * 86400) for _ in range(500)])
+    ends = starts + np.array([rng.uniform(-3600, 25 * 86400) for _ in range(500)])
+    starts[3], ends[4] = np.nan, np.nan
+    worked = CALENDAR.working_seconds_many(starts, ends)
+    due = CALENDAR.due_many(starts, 12)
+    utc = dt.timezone.utc
+    for start, end, seconds, deadline in zip(starts, ends, worked, due, strict=True):
+        if np.isnan(start) or np.isnan(end):
+            assert np.isnan(seconds)
+            assert np.isnan(deadline) == np.isnan(start)
+            continue
+        first, last = dt.datetime.fromtimestamp(start, utc), dt.datetime.fromtimestamp(end, utc)
+        assert seconds == pytest.approx(CALENDAR.working_seconds(first, last), abs=1e-3)
+        assert deadline == CALENDAR.add_working_days(first, 12).timestamp()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.ledger.calendar import WIB, WorkingCalendar
-from bot.ledger.metrics import case_timings, rtl_days
+from bot.ledger.metrics import case_timings
 from bot.ledger.models import Case, CaseEvent
 
 
@@ -54,13 +54,3 @@ def test_milestones_not_reached_are_none_and_rejection_counts_as_resolution():
     assert rejected.verification.calendar_days == pytest.approx(1.0)
     assert rejected.follow_up is None
     assert rejected.resolution.calendar_days == pytest.approx(1.0)
-
-
-def test_rtl_is_the_mean_follow_up_time_in_days():
-    followed = [
-        case_timings(case(at(11, 2, 9), (at(11, 2 + days, 9), "status", "dalam_proses")), CALENDAR)
-        for days in (1, 2, 6)
-    ]
-    never = case_timings(case(at(11, 2, 9)), CALENDAR)
-    assert rtl_days([*followed, never]) == pytest.approx(3.0)
-    assert rtl_days([never]) is None
