@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import itertools
 import json
 import os
 import statistics
@@ -44,6 +45,7 @@ from tests.integration.servers import VENV_BIN, start_bot  # noqa: E402
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev-messages.tsv"
 REQUESTS_PER_RUN = 300
+ONGOING_CONVERSATIONS = 60
 REPORT_CASES = 100_000
 REPORT_TEMPLATE_DAYS, REPORT_TEMPLATE_SCALE = 30, 0.2
 REPORT_MESSAGE_COPIES = 40
@@ -153,13 +155,24 @@ def speed(model: Path) -> list[str]:
         bot = start_bot(model, Path(work))
         try:
 
-            def turn(text: str) -> None:
+            def turn(sender: str, text: str) -> None:
                 response = session.post(
                     f"{bot.rasa_url}/webhooks/rest/webhook",
-                    json={"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": text},
+                    json={"sender": sender, "message": text},
                     timeout=30,
                 )
                 response.raise_for_status()
+
+            def new_conversation(text: str) -> None:
+                turn(f"bench-{uuid.uuid4().hex[:12]}", text)
+
+            run = uuid.uuid4().hex[:6]
+            ongoing_turn = itertools.count()
+
+            def ongoing(text: str) -> None:
+                # Round-robin over ONGOING_CONVERSATIONS senders: every conversation gets
+                # REQUESTS_PER_RUN / ONGOING_CONVERSATIONS turns, rarely two at once.
+                turn(f"bench-{run}-{next(ongoing_turn) % ONGOING_CONVERSATIONS}", text)
 
             def parse(text: str) -> None:
                 response = session.post(
@@ -170,9 +183,18 @@ def speed(model: Path) -> list[str]:
                 )
                 response.raise_for_status()
 
-            timed(turn, messages[:20], 1)  # warm up
-            lines = ["Latency and throughput over HTTP (one Rasa server + one action server):"]
-            for name, send in (("/model/parse (NLU only)", parse), ("full turn, REST", turn)):
+            timed(new_conversation, messages[:20], 1)  # warm up
+            lines = [
+                "Latency and throughput over HTTP (one Rasa server + one action server);",
+                "  a full turn is a REST message in a new conversation, or in one of"
+                f" {ONGOING_CONVERSATIONS} ongoing ones"
+                f" ({REQUESTS_PER_RUN // ONGOING_CONVERSATIONS} turns each per run):",
+            ]
+            for name, send in (
+                ("/model/parse (NLU only)", parse),
+                ("full turn, new conv.", new_conversation),
+                ("full turn, ongoing conv.", ongoing),
+            ):
                 for concurrency in (1, 10):
                     latencies, rate = timed(send, messages, concurrency)
                     lines.append(

@@ -7,6 +7,7 @@ Applicant text is rendered by Jinja2 with autoescaping: always as text.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import logging
@@ -31,7 +32,7 @@ from bot.ledger.lifecycle import IllegalTransition, Status
 from bot.ledger.models import Unit
 from bot.ledger.service import Ledger, UnknownCase
 from bot.reports.figures import Period, build_report
-from bot.reports.render import as_html
+from bot.reports.render import REPORT_CHANNELS, as_csv, as_html, as_json
 from bot.services import Services
 from bot.topics import load_topics
 from channels.outbound import Outbound, OutboundError
@@ -397,11 +398,30 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
         except ValueError:
             message = "Tanggal tidak valid: pakai ?dari=YYYY-MM-DD&sampai=YYYY-MM-DD."
             return render(request, "error.html", 400, title="Laporan", message=message)
-        report = build_report(ledger, sessions, period, request.args.get("kanal") or None)
-        page = response.html(as_html(report))
+        channel = request.args.get("kanal") or None
+        if channel not in (None, *REPORT_CHANNELS):
+            message = f"Kanal tidak dikenal: pilih salah satu dari {', '.join(REPORT_CHANNELS)}."
+            return render(request, "error.html", 400, title="Laporan", message=message)
+        # A report over a season takes seconds: build it off the event loop.
+        report = await asyncio.to_thread(build_report, ledger, sessions, period, channel)
+        name = f"laporan-sscn-{first}-{last}"
+        kind = request.args.get("format")
+        if kind in ("csv", "json"):
+            body, mime = (
+                (as_csv(report), "text/csv")
+                if kind == "csv"
+                else (as_json(report), "application/json")
+            )
+            return response.text(
+                body,
+                content_type=f"{mime}; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+            )
+        page = response.html(await asyncio.to_thread(as_html, report, True))
         # A self-contained page: inline styles and embedded PNG charts, nothing else.
         page.headers["Content-Security-Policy"] = (
-            "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
+            "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+            "form-action 'self'; frame-ancestors 'none'"
         )
         return page
 

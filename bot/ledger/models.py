@@ -89,7 +89,7 @@ class Case(Base):
     csat_rating = Column(Integer)  # 1 Tidak puas .. 4 Sangat puas, asked when resolved
     # Set when the filing came through the outbox: refiling the same item is a no-op.
     intake_key = Column(String(64))
-    received_at = Column(UTCDateTime, nullable=False)
+    received_at = Column(UTCDateTime, nullable=False, index=True)
     updated_at = Column(UTCDateTime, nullable=False)
 
     unit = relationship(Unit)
@@ -135,6 +135,7 @@ class Message(Base):
 
 Index("ix_messages_channel_at", Message.channel, Message.at)
 Index("ix_messages_conversation", Message.channel, Message.conversation_id)
+Index("ix_messages_at", Message.at)
 
 
 class ChannelCursor(Base):

@@ -1,32 +1,36 @@
-"""The report's charts as PNG bytes (matplotlib, no display needed)."""
+"""The report's charts as PNG bytes (matplotlib, no display needed).
+
+Figures are built with matplotlib's object API, not pyplot, so that reports can be
+rendered from worker threads (the console renders them off its event loop).
+"""
 
 from __future__ import annotations
 
 import io
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+from matplotlib.figure import Figure
 
 COLOURS = {"webchat": "#0b4f8a", "telegram": "#2aa1da", "twitter": "#111111", "rest": "#999999"}
 
 
-def _png(figure: Any) -> bytes:
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
     return buffer.getvalue()
+
+
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    figure = Figure(figsize=(width, height))
+    return figure, figure.subplots()
 
 
 def daily_volume(report: dict[str, Any]) -> bytes:
     daily = report["messages"]["daily_inbound"]
     days = list(daily)
     channels = sorted({channel for counts in daily.values() for channel in counts})
-    figure, axes = plt.subplots(figsize=(8, 3))
+    figure, axes = _figure(8, 3)
     for channel in channels:
         axes.plot(
             days,
@@ -46,7 +50,7 @@ def daily_volume(report: dict[str, Any]) -> bytes:
 def response_times(report: dict[str, Any]) -> bytes:
     histograms = report["messages"]["first_response_histogram"]
     labels = list(histograms["bot"])
-    figure, axes = plt.subplots(figsize=(8, 3))
+    figure, axes = _figure(8, 3)
     width = 0.4
     positions = range(len(labels))
     axes.bar(
@@ -75,7 +79,7 @@ def cases_per_category(report: dict[str, Any]) -> bytes:
     rows = [row for row in report["cases"]["by_topic"] if row["count"]] or report["cases"][
         "by_topic"
     ][:1]
-    figure, axes = plt.subplots(figsize=(8, 0.5 + 0.35 * len(rows)))
+    figure, axes = _figure(8, 0.5 + 0.35 * len(rows))
     axes.barh(
         [row["label"].split(" (")[0][:45] for row in rows],
         [row["count"] for row in rows],
@@ -90,7 +94,7 @@ def cases_per_category(report: dict[str, Any]) -> bytes:
 def sla_compliance(report: dict[str, Any]) -> bytes:
     sla = report["cases"]["sla"]
     within = sla["cases"] - sla["breached"]
-    figure, axes = plt.subplots(figsize=(4, 3))
+    figure, axes = _figure(4, 3)
     axes.bar(["tepat waktu", "lewat SLA"], [within, sla["breached"]], color=["#2e7d32", "#c62828"])
     axes.set_title("Kepatuhan SLA 12 hari kerja")
     axes.set_ylabel("aduan")

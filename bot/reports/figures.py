@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Select
@@ -318,14 +318,13 @@ def containment(sessions: sessionmaker, period: Period, channel: str | None) -> 
         conversations_query = conversations_query.where(Message.channel == channel)
         cases_query = cases_query.where(Case.channel == channel)
     conversations = conversations_query.distinct().subquery()
-    escalated = (
-        cases_query.distinct()
-        .where(
-            tuple_(Case.channel, Case.conversation_id).in_(
-                select(conversations.c.channel, conversations.c.conversation_id)
-            )
-        )
-        .subquery()
+    cases = cases_query.distinct().subquery()
+    escalated = cases.join(
+        conversations,
+        and_(
+            cases.c.channel == conversations.c.channel,
+            cases.c.conversation_id == conversations.c.conversation_id,
+        ),
     )
     with sessions() as session:
         total = session.execute(select(func.count()).select_from(conversations)).scalar_one()

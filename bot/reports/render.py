@@ -20,6 +20,7 @@ TEMPLATES = Environment(
 )
 
 CSV_HEADER = ("section", "metric", "value")
+REPORT_CHANNELS = ("webchat", "telegram", "twitter", "rest")
 
 
 def as_json(report: dict[str, Any]) -> str:
@@ -129,9 +130,13 @@ def as_text(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_html(report: dict[str, Any]) -> str:
-    """One self-contained page: tables plus the charts as embedded PNG images."""
+def as_html(report: dict[str, Any], console: bool = False) -> str:
+    """One self-contained page: tables plus the charts as embedded PNG images.
+
+    ``console``: add the agent console's period form, download links and way back."""
     charts = {
         name: base64.b64encode(png).decode("ascii") for name, png in render_charts(report).items()
     }
-    return TEMPLATES.get_template("report.html").render(r=report, charts=charts)
+    return TEMPLATES.get_template("report.html").render(
+        r=report, charts=charts, console=console, channels=REPORT_CHANNELS
+    )

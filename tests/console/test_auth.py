@@ -77,5 +77,15 @@ def test_supervisors_open_the_report_in_the_console(console_url):
     page = supervisor.get(f"{console_url}/laporan?dari=2026-01-01&sampai=2026-12-31", timeout=60)
     assert page.status_code == 200 and "Laporan Helpdesk SSCN" in page.text
     assert page.text.count("data:image/png;base64,") == 4
+    assert 'name="dari" value="2026-01-01"' in page.text  # the period form, filled in
     bad = supervisor.get(f"{console_url}/laporan?dari=kemarin", timeout=30)
     assert "Tanggal tidak valid" in bad.text
+    unknown = supervisor.get(f"{console_url}/laporan?kanal=fax", timeout=30)
+    assert unknown.status_code == 400 and "Kanal tidak dikenal" in unknown.text
+    period = "dari=2026-01-01&sampai=2026-12-31&kanal=telegram"
+    csv_file = supervisor.get(f"{console_url}/laporan?{period}&format=csv", timeout=60)
+    assert csv_file.headers["Content-Type"].startswith("text/csv")
+    assert "laporan-sscn-2026-01-01-2026-12-31.csv" in csv_file.headers["Content-Disposition"]
+    assert csv_file.text.splitlines()[0] == "section,metric,value"
+    json_file = supervisor.get(f"{console_url}/laporan?{period}&format=json", timeout=60)
+    assert json_file.json()["channel"] == "telegram"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.channels.test_webchat_browser import browser, open_chat, send  # noqa: F401
+from tests.channels.test_webchat_browser import open_chat, send
 from tests.console.conftest import PASSWORD
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -41,7 +41,7 @@ def file_a_ticket(chat) -> str:
     return re.search(r"SSCN-\d{4}-\d{5}", chat.inner_text("#messages")).group()
 
 
-def test_take_over_reply_hand_back_resolve_and_rate(running_bot, console_url, browser):  # noqa: F811
+def test_take_over_reply_hand_back_resolve_and_rate(running_bot, console_url, browser):
     chat = open_chat(browser, running_bot)
     ticket = file_a_ticket(chat)
 

@@ -8,47 +8,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.ledger.calendar import WIB
-from bot.ledger.crypto import FieldCipher
-from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.lifecycle import Status
-from bot.ledger.messages import ANSWERED, MessageLog
-from bot.ledger.migrate import upgrade
-from bot.ledger.service import Ledger, NewCase
+from bot.ledger.messages import ANSWERED
 from bot.reports.figures import Period, build_report, spread
 from bot.topics import load_lapor_types
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 8, 14, 15, 0, tzinfo=WIB)  # a Friday, 15.00 WIB
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def at(self, *args: int) -> None:
-        self.now = dt.datetime(*args, tzinfo=WIB)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """Every figure on both databases: the report computes part of them in SQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def world(database_url):
-    url = database_url
-    upgrade(url)
-    sessions = make_sessionmaker(make_engine(url))
-    clock = Clock()
-    ledger = Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
-    return ledger, MessageLog(sessions, clock=clock), sessions, clock
-
-
-def complaint(user: str, topic: str, summary: str, channel: str = "webchat") -> NewCase:
-    return NewCase(channel, user, user, "complaint", summary, sscn_topic=topic)
+from tests.bot.reports.conftest import complaint
 
 
 def test_friday_before_a_holiday_resolved_on_tuesday(world):

@@ -9,13 +9,12 @@ import pytest
 from bot.ledger.lifecycle import Status
 from bot.reports.figures import Period, build_report
 from bot.reports.render import as_html
-from tests.bot.reports.test_figures import complaint, world  # noqa: F401
-from tests.channels.test_webchat_browser import browser  # noqa: F401
+from tests.bot.reports.conftest import complaint
 
 pytestmark = pytest.mark.browser
 
 
-def test_html_report_with_charts_in_chromium(world, browser, tmp_path):  # noqa: F811
+def test_html_report_with_charts_in_chromium(world, browser, tmp_path):
     ledger, log, sessions, clock = world
     clock.at(2026, 9, 1, 9, 0)
     ticket = ledger.file(
