@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.config import PROJECT_ROOT
 
@@ -37,7 +38,12 @@ def make_engine(url: str | None = None) -> Engine:
         return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, connect_args={"timeout": 30})
+    # SQLAlchemy 1.4 gives file databases a NullPool: a new connection, and the pragmas
+    # below, for every session. A pool keeps them (each used by one thread at a time).
+    pooled = {"poolclass": QueuePool} if parsed.database not in (None, "", ":memory:") else {}
+    engine = create_engine(
+        url, future=True, connect_args={"timeout": 30, "check_same_thread": False}, **pooled
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(connection, _record) -> None:
