@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import itertools
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -20,11 +19,11 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import requests
 from cryptography.fernet import Fernet
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +41,7 @@ from bot.reports.figures import Period, build_report  # noqa: E402
 from bot.reports.render import as_csv, as_html, as_text  # noqa: E402
 from bot.services import Services  # noqa: E402
 from tests.integration.servers import VENV_BIN, start_bot  # noqa: E402
+from tests.postgres import POSTGRES_URL, scratch_schema  # noqa: E402
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev-messages.tsv"
 REQUESTS_PER_RUN = 300
@@ -49,9 +49,6 @@ ONGOING_CONVERSATIONS = 60
 REPORT_CASES = 100_000
 REPORT_TEMPLATE_DAYS, REPORT_TEMPLATE_SCALE = 30, 0.2
 REPORT_MESSAGE_COPIES = 40
-POSTGRES_URL = os.environ.get(
-    "SSCN_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
 
 
 def accuracy(model: Path) -> list[str]:
@@ -247,21 +244,15 @@ def report_speed() -> list[str]:
             Path(work), REPORT_TEMPLATE_DAYS, REPORT_TEMPLATE_SCALE
         )
         lines += _time_report(f"sqlite:///{work}/report.db", template, "SQLite")
-        schema = f"sscn_bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(POSTGRES_URL)
-        try:
-            with admin.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except OperationalError as error:
-            lines.append(f"  PostgreSQL not reachable at {POSTGRES_URL}: skipped ({error.orig})")
-        else:
+        with ExitStack() as stack:
             try:
-                url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+                url = stack.enter_context(scratch_schema("sscn_bench"))
+            except OperationalError as error:
+                lines.append(
+                    f"  PostgreSQL not reachable at {POSTGRES_URL}: skipped ({error.orig})"
+                )
+            else:
                 lines += _time_report(url, template, "PostgreSQL")
-            finally:
-                with admin.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
         template.dispose()
     return lines
 

@@ -3,17 +3,15 @@ and a private schema on the real PostgreSQL."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
+from contextlib import ExitStack
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot.ledger.db import make_engine
 from tests.fake_telegram import FakeTelegram
 from tests.integration.servers import start_bot, train_model
+from tests.postgres import POSTGRES_URL, scratch_schema
 
 TELEGRAM_SECRET = "s3cret-for-tests"
 POLLER_TOKEN = "poller-token-for-tests"
@@ -45,26 +43,15 @@ def running_bot(trained_model, fake_telegram, tmp_path_factory):
     bot.stop()
 
 
-POSTGRES_URL = os.environ.get(
-    "SSCN_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
-
-
 @pytest.fixture
 def postgres_url():
     """A URL whose connections use a fresh schema, dropped afterwards."""
-    schema = f"sscn_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_schema())
+        except OperationalError as error:
+            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
+        yield url
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
