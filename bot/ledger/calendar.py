@@ -78,20 +78,9 @@ class WorkingCalendar:
             return "cuti bersama"
         return self._public_holidays.get(day)
 
-    @cached_property
-    def _due_days(self) -> dict[tuple[dt.date, int], dt.datetime]:
-        """Memo of :meth:`add_working_days` by day of receipt."""
-        return {}
-
     def add_working_days(self, received: dt.datetime, days: int) -> dt.datetime:
         """End of service hours on the ``days``-th working day after the day of receipt."""
-        key = (received.astimezone(self.timezone).date(), days)
-        due = self._due_days.get(key)
-        if due is None:
-            due = self._due_days[key] = self._count_working_days(*key)
-        return due
-
-    def _count_working_days(self, day: dt.date, days: int) -> dt.datetime:
+        day = received.astimezone(self.timezone).date()
         counted = 0
         while counted < days:
             day += dt.timedelta(days=1)
@@ -112,66 +101,21 @@ class WorkingCalendar:
         """Seconds of service hours between two moments (0 when ``end`` <= ``start``)."""
         if end <= start:
             return 0.0
-        worked = self._worked_until(end) - self._worked_until(start)
-        return round(worked, 6)
-
-    @cached_property
-    def _worked_before(self) -> dict[dt.date, float]:
-        """Memo: service seconds from an arbitrary origin day to the start of each day."""
-        return {}
-
-    def _worked_until(self, moment: dt.datetime) -> float:
-        """Service seconds from the origin day to ``moment`` (only differences mean anything)."""
-        day = moment.astimezone(self.timezone).date()
-        total = self._before_day(day)
-        instant = moment.timestamp()
-        for opens, closes in self._window_instants(day):
-            if instant > opens:
-                total += min(instant, closes) - opens
+        start, end = start.astimezone(self.timezone), end.astimezone(self.timezone)
+        total = 0.0
+        for day in _days(start.date(), end.date()):
+            for opens, closes in self._windows(day):
+                if opens < end and closes > start:
+                    total += (min(end, closes) - max(start, opens)).total_seconds()
         return total
 
-    @cached_property
-    def _window_instants_of_day(self) -> dict[dt.date, tuple[tuple[float, float], ...]]:
-        return {}
-
-    def _window_instants(self, day: dt.date) -> tuple[tuple[float, float], ...]:
-        """:meth:`_windows` as POSIX timestamps (float arithmetic is much cheaper)."""
-        instants = self._window_instants_of_day.get(day)
-        if instants is None:
-            instants = self._window_instants_of_day[day] = tuple(
-                (opens.timestamp(), closes.timestamp()) for opens, closes in self._windows(day)
-            )
-        return instants
-
-    def _before_day(self, day: dt.date) -> float:
-        memo = self._worked_before
-        if not memo:
-            memo[day] = 0.0
-        if day in memo:
-            return memo[day]
-        one = dt.timedelta(days=1)
-        if day > max(memo):
-            known = max(memo)
-            while known < day:
-                memo[known + one] = memo[known] + self._day_seconds(known)
-                known += one
-        else:
-            known = min(memo)
-            while known > day:
-                memo[known - one] = memo[known] - self._day_seconds(known - one)
-                known -= one
-        return memo[day]
-
-    def _day_seconds(self, day: dt.date) -> float:
-        return sum((closes - opens).total_seconds() for opens, closes in self._windows(day))
-
     def working_seconds_many(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        """:meth:`working_seconds` over arrays of POSIX seconds (NaN where either is NaN).
-
-        The same prefix sums as the scalar version, vectorised for reports over many cases.
+        """:meth:`working_seconds` over arrays of POSIX seconds (NaN where either is NaN),
+        for reports over many cases: prefix sums of service seconds, one pass over the days.
         """
-        worked = self._worked_until_many(ends) - self._worked_until_many(starts)
-        return np.where(ends <= starts, 0.0, np.round(worked, 6))
+        worked = self._worked_since_first_day(np.concatenate([starts, ends]))
+        difference = worked[len(starts) :] - worked[: len(starts)]
+        return np.where(ends <= starts, 0.0, np.round(difference, 6))
 
     def due_many(self, received: np.ndarray, days: int) -> np.ndarray:
         """:meth:`add_working_days` over an array of POSIX seconds, as POSIX seconds."""
@@ -205,7 +149,8 @@ class WorkingCalendar:
         local = instants + (offsets[positions] if len(hours) else 0.0)
         return np.floor(local / DAY_SECONDS).astype(np.int64) + EPOCH_ORDINAL
 
-    def _worked_until_many(self, instants: np.ndarray) -> np.ndarray:
+    def _worked_since_first_day(self, instants: np.ndarray) -> np.ndarray:
+        """Service seconds from the start of the earliest day among ``instants`` to each."""
         worked = np.full(instants.shape, np.nan)
         known = np.isfinite(instants)
         if not known.any():
@@ -214,14 +159,15 @@ class WorkingCalendar:
         ordinals = self._local_days(moments)
         first = int(ordinals.min())
         days = [dt.date.fromordinal(o) for o in range(first, int(ordinals.max()) + 1)]
-        windows = [self._window_instants(day) for day in days]
+        windows = [self._windows(day) for day in days]
         width = max(1, max(len(w) for w in windows))
         opens = np.zeros((len(days), width))
         lengths = np.zeros((len(days), width))
         for row, day_windows in enumerate(windows):
             for column, (opening, closing) in enumerate(day_windows):
-                opens[row, column], lengths[row, column] = opening, closing - opening
-        before = np.array([self._before_day(day) for day in days])
+                opens[row, column] = opening.timestamp()
+                lengths[row, column] = (closing - opening).total_seconds()
+        before = np.concatenate([[0.0], np.cumsum(lengths.sum(axis=1))[:-1]])
         index = ordinals - first
         inside = np.clip(moments[:, None] - opens[index], 0.0, lengths[index]).sum(axis=1)
         worked[known] = before[index] + inside

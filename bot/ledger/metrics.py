@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select, type_coerce
 from sqlalchemy import case as sql_case
@@ -25,18 +25,9 @@ DAY = 86_400.0
 class Duration:
     """From receipt to a milestone, in calendar and in working time."""
 
-    received_at: dt.datetime
     at: dt.datetime
-    calendar: WorkingCalendar = field(repr=False, compare=False)
-
-    @property
-    def calendar_seconds(self) -> float:
-        return max(0.0, (self.at - self.received_at).total_seconds())
-
-    @property
-    def working_seconds(self) -> float:
-        """Computed when read: reports over many cases skip what they do not show."""
-        return self.calendar.working_seconds(self.received_at, self.at)
+    calendar_seconds: float
+    working_seconds: float
 
     @property
     def calendar_days(self) -> float:
@@ -103,13 +94,18 @@ def resolved_at(case: Case) -> dt.datetime | None:
     return _first_status(case.events, CLOSED_VALUES)
 
 
-def timings_from(
-    received_at: dt.datetime, reached: Milestones, calendar: WorkingCalendar
-) -> CaseTimings:
-    """The four durations from receipt to each milestone reached."""
+def case_timings(case: Case, calendar: WorkingCalendar) -> CaseTimings:
+    """The four durations of a case; None for a milestone not reached yet."""
+    reached = milestones(case.events)
 
     def duration(moment: dt.datetime | None) -> Duration | None:
-        return None if moment is None else Duration(received_at, moment, calendar)
+        if moment is None:
+            return None
+        return Duration(
+            at=moment,
+            calendar_seconds=max(0.0, (moment - case.received_at).total_seconds()),
+            working_seconds=calendar.working_seconds(case.received_at, moment),
+        )
 
     return CaseTimings(
         first_human_response=duration(reached.first_human_response),
@@ -117,8 +113,3 @@ def timings_from(
         follow_up=duration(reached.followed_up),
         resolution=duration(reached.closed),
     )
-
-
-def case_timings(case: Case, calendar: WorkingCalendar) -> CaseTimings:
-    """The four durations of a case; None for a milestone not reached yet."""
-    return timings_from(case.received_at, milestones(case.events), calendar)

@@ -215,17 +215,16 @@ class Ledger:
 
     def is_breached(self, case: Case) -> bool:
         """Past its SLA due time: still open now, or resolved after the due time."""
-        return self.breached(case.received_at, case.status, resolved_at(case) or case.updated_at)
-
-    def breached(self, received_at: dt.datetime, status: str, closed_at: dt.datetime) -> bool:
-        """:meth:`is_breached` from the figures alone (``closed_at`` only read when closed)."""
-        due = self.calendar.add_working_days(received_at, SLA_WORKING_DAYS)
-        return (closed_at if Status(status) in CLOSED else self._clock()) > due
+        due = self.sla_due(case)
+        if Status(case.status) in CLOSED:
+            return (resolved_at(case) or case.updated_at) > due
+        return self._clock() > due
 
     def breached_many(
         self, received: np.ndarray, statuses: np.ndarray, closed_at: np.ndarray
     ) -> np.ndarray:
-        """:meth:`breached` over arrays (times as POSIX seconds), for reports."""
+        """:meth:`is_breached` over arrays (times as POSIX seconds, ``closed_at`` the first
+        closed status or else the last update), for reports."""
         closed = np.isin(statuses, [status.value for status in CLOSED])
         finished = np.where(closed, closed_at, self._clock().timestamp())
         return finished > self.calendar.due_many(received, SLA_WORKING_DAYS)
