@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store without two per-turn costs.
+"""Rasa's SQL tracker store without three per-turn costs.
 
 Configured in endpoints.yml as ``type: channels.tracker_store.SQLTrackerStore``.
 
@@ -12,11 +12,14 @@ Configured in endpoints.yml as ``type: channels.tracker_store.SQLTrackerStore``.
    connections are pooled, and WAL with ``synchronous=NORMAL`` keeps commits
    atomic and safe when a process dies (not on a power cut). Production uses
    PostgreSQL, which is left as Rasa configures it.
+3. Loading a tracker, Rasa builds an ORM object for every stored event only to
+   read its JSON; here the same query reads just that column.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,8 +54,19 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        if tracker is not None and not fetch_events_from_all_sessions:
+        """Rasa's query, reading only the serialised events (no ORM object per row)."""
+        with self.session_scope() as session:
+            rows = (
+                self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                .with_entities(self.SQLEvent.data)
+                .all()
+            )
+        if not self.domain or not rows:
+            return None
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(data) for (data,) in rows], self.domain.slots
+        )
+        if not fetch_events_from_all_sessions:
             setattr(tracker, STORED_EVENTS, len(tracker.events))
         return tracker
 

@@ -99,3 +99,27 @@ def test_rasa_uses_it_for_the_configured_type():
     while hasattr(created, "_tracker_store"):
         created = created._tracker_store
     assert isinstance(created, SQLTrackerStore)
+
+
+def test_loading_gives_what_rasas_own_loading_gives(store):
+    from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker = DialogueStateTracker.from_events(
+        "u4",
+        [
+            *turn("lama"),
+            SessionStarted(),
+            *turn("baru"),
+            SlotSet("case_topic", "akun_nik"),
+            *turn("lagi"),
+        ],
+        DOMAIN.slots,
+    )
+    run(store.save(tracker))
+    for all_sessions in (False, True):
+        ours = run(store._retrieve("u4", all_sessions))
+        rasas = run(RasaSQLTrackerStore._retrieve(store, "u4", all_sessions))
+        assert ours.current_state(EventVerbosity.ALL) == rasas.current_state(EventVerbosity.ALL)
+    assert run(store.retrieve("nobody")) is None
