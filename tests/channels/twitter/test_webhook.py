@@ -197,7 +197,8 @@ def test_a_mention_with_nothing_to_answer_gets_no_parts(log):
 
 def test_agents_messages_are_queued_on_the_latest_mention(log):
     channel = TwitterInput(TOKEN, log)
-    call(channel, FakeBot(), mention(tweet_id="1861"), mention(tweet_id="1862"))
+    later = "2026-11-28T03:05:00+00:00"  # the two arrive concurrently: time says which is latest
+    call(channel, FakeBot(), mention(tweet_id="1861"), mention(tweet_id="1862", created_at=later))
     output = channel.get_output_channel()
     assert isinstance(output, TwitterOutput) and output.name() == "twitter"
 
