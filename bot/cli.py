@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bot.config import Settings
+from bot.reports import REPORT_CHANNELS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="figures for Humas and management")
     report.add_argument("--from", dest="first_day", required=True, type=_day, help="YYYY-MM-DD")
     report.add_argument("--to", dest="last_day", required=True, type=_day, help="YYYY-MM-DD")
-    report.add_argument("--channel", choices=("webchat", "telegram", "twitter", "rest"))
+    report.add_argument("--channel", choices=REPORT_CHANNELS)
     report.add_argument("--format", choices=("text", "csv", "json", "html"), default="text")
     report.add_argument("--out", type=Path, help="write report.<format> into this directory")
     report.set_defaults(handler=_report)

@@ -31,8 +31,9 @@ from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.lifecycle import IllegalTransition, Status
 from bot.ledger.models import Unit
 from bot.ledger.service import Ledger, UnknownCase
+from bot.reports import REPORT_CHANNELS
 from bot.reports.figures import Period, build_report
-from bot.reports.render import REPORT_CHANNELS, as_csv, as_html, as_json
+from bot.reports.render import as_csv, as_html, as_json
 from bot.services import Services
 from bot.topics import load_topics
 from channels.outbound import Outbound, OutboundError

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.reports import REPORT_CHANNELS
 from bot.reports.charts import render_charts
 
 TEMPLATES = Environment(
@@ -20,7 +21,6 @@ TEMPLATES = Environment(
 )
 
 CSV_HEADER = ("section", "metric", "value")
-REPORT_CHANNELS = ("webchat", "telegram", "twitter", "rest")
 
 
 def as_json(report: dict[str, Any]) -> str:
