@@ -99,6 +99,10 @@ def test_messages_mentions_and_response_times(world):
     }
     assert messages["first_response_seconds"]["bot"] == {"n": 2, "median": 31.0, "p90": 60.0}
     assert messages["first_response_seconds"]["agent"]["median"] == 600.0
+    assert messages["first_response_histogram"]["bot"]["< 10 dtk"] == 1  # webchat, 2 s
+    assert messages["first_response_histogram"]["bot"]["1-5 mnt"] == 1  # the tweet, 60 s
+    assert messages["first_response_histogram"]["agent"]["5-30 mnt"] == 1
+    assert messages["daily_inbound"] == {"2026-09-02": {"webchat": 1, "twitter": 2}}
 
 
 def test_spread_and_period():
