@@ -11,8 +11,8 @@ size next to the time.
 
 from __future__ import annotations
 
+import itertools
 import math
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from bot.ledger.messages import MessageLog
 from bot.ledger.migrate import upgrade
 from bot.ledger.models import Case, CaseEvent, KbLookup, Message
 from bot.ledger.service import Ledger
+from bot.ledger.tickets import format_ticket
 from bot.reports.demo import Clock, generate
 
 BATCH = 20_000
@@ -66,26 +67,12 @@ def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _case_copies(cases: list[dict[str, Any]], copies: int, wanted: int) -> Iterator[dict[str, Any]]:
-    step = max(row["id"] for row in cases)
-    serial = 0
-    for copy in range(copies):
-        for row in cases:
-            if serial == wanted:
-                return
-            year, number = divmod(serial, TICKETS_PER_YEAR)
-            year += row["year"]
-            serial += 1
-            yield {
-                **row,
-                "id": row["id"] + copy * step,
-                "year": year,
-                "number": number + 1,
-                "ticket": f"SSCN-{year:04d}-{number + 1:05d}",
-                "channel_user": f"{row['channel_user']}-{copy}",
-                "conversation_id": f"{row['conversation_id']}-{copy}",
-                "intake_key": f"{row['intake_key']}-{copy}" if row["intake_key"] else None,
-            }
+def _numbered(cases: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Fresh ticket numbers for copied cases, spilling into later years past 99,999."""
+    for serial, row in enumerate(cases):
+        spill, number = divmod(serial, TICKETS_PER_YEAR)
+        year = row["year"] + spill
+        yield {**row, "year": year, "number": number + 1, "ticket": format_ticket(year, number + 1)}
 
 
 def _copies(
@@ -115,9 +102,15 @@ def fill(target: Engine, template: Engine, cases: int, message_copies: int) -> d
         lookup_rows = _rows(source, KbLookup.__table__)
     copies = math.ceil(cases / len(case_rows))
     case_step = max(row["id"] for row in case_rows)
+    copied_cases = _copies(
+        case_rows,
+        copies,
+        {"id": case_step},
+        ("channel_user", "conversation_id", "intake_key"),
+    )
     written: set[int] = set()
     with target.begin() as connection:
-        for batch in _batches(_case_copies(case_rows, copies, cases)):
+        for batch in _batches(_numbered(itertools.islice(copied_cases, cases))):
             connection.execute(Case.__table__.insert(), batch)
             written.update(row["id"] for row in batch)
         event_step = max(row["id"] for row in event_rows)
@@ -146,7 +139,3 @@ def fill(target: Engine, template: Engine, cases: int, message_copies: int) -> d
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in tables
         }
-
-
-def template_directory() -> tempfile.TemporaryDirectory:
-    return tempfile.TemporaryDirectory(prefix="sscn-report-load-")

@@ -239,7 +239,7 @@ def report_speed() -> list[str]:
         f"Report over {REPORT_CASES:,} cases (a {REPORT_TEMPLATE_DAYS}-day demo season at scale"
         f" {REPORT_TEMPLATE_SCALE} written by the ledger, then copied; see bench/report_load.py):"
     ]
-    with report_load.template_directory() as work:
+    with tempfile.TemporaryDirectory(prefix="sscn-report-load-") as work:
         template = report_load.write_template(
             Path(work), REPORT_TEMPLATE_DAYS, REPORT_TEMPLATE_SCALE
         )

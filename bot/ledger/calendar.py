@@ -131,7 +131,7 @@ class WorkingCalendar:
                 for o in ordinals
             ]
         )
-        due[known] = per_day[positions] if len(ordinals) else due[known]
+        due[known] = per_day[positions]
         return due
 
     def _local_days(self, instants: np.ndarray) -> np.ndarray:
@@ -146,7 +146,7 @@ class WorkingCalendar:
                 for hour in hours
             ]
         )
-        local = instants + (offsets[positions] if len(hours) else 0.0)
+        local = instants + offsets[positions]
         return np.floor(local / DAY_SECONDS).astype(np.int64) + EPOCH_ORDINAL
 
     def _worked_since_first_day(self, instants: np.ndarray) -> np.ndarray:
