@@ -174,7 +174,7 @@ def speed(model: Path) -> list[str]:
             def parse(text: str) -> None:
                 response = session.post(
                     f"{bot.rasa_url}/model/parse",
-                    params={"token": bot.token},
+                    headers=bot.api_headers(),
                     json={"text": text},
                     timeout=30,
                 )

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.umask(0o077)  # databases, outbox files, reports and logs: for the service user only
     return args.handler(args)
 
 
@@ -109,7 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     twitter_poll.set_defaults(handler=_lazy("channels.twitter.cli", "poll"))
 
     console = commands.add_parser("console", help="serve the agents' console")
-    console.add_argument("--host", default="0.0.0.0")
+    console.add_argument(
+        "--host",
+        default=os.environ.get("SSCN_CONSOLE_HOST", "127.0.0.1"),
+        help="default: %(default)s",
+    )
     console.add_argument("--port", type=int, help="default: SSCN_CONSOLE_PORT or 8080")
     console.set_defaults(handler=_lazy("console.server", "serve"))
 

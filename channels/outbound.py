@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from bot.rasa_auth import api_headers
+
 # Channels whose applicant can receive a message we send first (REST cannot).
 PUSH_CHANNELS = frozenset({"webchat", "telegram", "twitter"})
 
@@ -23,9 +25,10 @@ class OutboundError(RuntimeError):
 
 
 class Outbound:
-    def __init__(self, rasa_url: str, token: str, timeout: float = 30.0) -> None:
+    def __init__(self, rasa_url: str, token: str | None, timeout: float = 30.0) -> None:
+        """``token`` is the JWT secret of Rasa's API; empty: ``SSCN_RASA_AUTH_TOKEN[_FILE]``."""
         self._rasa_url = rasa_url.rstrip("/")
-        self._token = token
+        self._token = token or None
         self._timeout = timeout
 
     def latest_channel(self, conversation_id: str) -> str | None:
@@ -97,7 +100,10 @@ class Outbound:
         return self._request("POST", path, params=params, json=body)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        kwargs["params"] = {**kwargs.get("params", {}), "token": self._token}
+        try:
+            kwargs["headers"] = api_headers(self._token, subject="sscn-console")
+        except RuntimeError as error:
+            raise OutboundError(str(error)) from error
         try:
             response = httpx.request(
                 method, f"{self._rasa_url}{path}", timeout=self._timeout, **kwargs

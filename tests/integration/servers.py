@@ -16,6 +16,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from bot.ledger.migrate import upgrade
+from bot.rasa_auth import api_headers
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LEDGER_KEY = Fernet.generate_key().decode()
@@ -71,7 +72,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 class RunningBot:
     rasa_urls: list[str]
     actions_url: str
-    token: str
+    token: str  # the JWT secret of Rasa's HTTP API (SSCN_RASA_AUTH_TOKEN)
     kb_dir: Path
     processes: list[subprocess.Popen]
     env: dict[str, str]
@@ -100,11 +101,15 @@ class RunningBot:
     def tracker(self, sender: str) -> dict:
         response = requests.get(
             f"{self.rasa_url}/conversations/{sender}/tracker",
-            params={"token": self.token},
+            headers=self.api_headers(),
             timeout=10,
         )
         response.raise_for_status()
         return response.json()
+
+    def api_headers(self) -> dict[str, str]:
+        """Authorization for Rasa's HTTP API, as the console and pollers send it."""
+        return api_headers(self.token)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -117,9 +122,10 @@ class RunningBot:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+def _spawn(module: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``python -m module``, as deploy/supervisord.conf starts our servers."""
     return subprocess.Popen(
-        [str(VENV_BIN / "rasa"), *args],
+        [str(VENV_BIN / "python"), "-m", module],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log.open("w"),
@@ -149,11 +155,18 @@ def start_bot(
     upgrade(database_url)
     actions_port = free_port()
     rasa_ports = [free_port() for _ in range(rasa_instances)]
-    token = secrets.token_hex(8)
+    token = secrets.token_hex(16)
     env = {
         **os.environ,
         "SSCN_KB_DIR": str(kb_dir),
+        "SSCN_ACTIONS_PORT": str(actions_port),
         "SSCN_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "SSCN_ACTION_TOKEN": secrets.token_hex(16),
+        "SSCN_RASA_AUTH_TOKEN": token,
+        "SSCN_REST_CHANNEL": "1",
+        "SSCN_MODEL": str(model),
+        "SSCN_ENDPOINTS": endpoints,
+        "SSCN_CREDENTIALS": "credentials.yml",
         "SSCN_TRACKER_DB": str(work_dir / "tracker.db"),
         "SSCN_DATABASE_URL": database_url,
         "SSCN_OUTBOX_DIR": str(work_dir / "outbox"),
@@ -161,29 +174,10 @@ def start_bot(
         **(extra_env or {}),
     }
     actions_log = work_dir / "actions.log"
-    actions = _spawn(
-        ["run", "actions", "--actions", "actions", "--port", str(actions_port)], env, actions_log
-    )
+    actions = _spawn("actions.server", env, actions_log)
     rasa_logs = [work_dir / f"rasa-{port}.log" for port in rasa_ports]
     rasas = [
-        _spawn(
-            [
-                "run",
-                "--model",
-                str(model),
-                "--port",
-                str(port),
-                "--endpoints",
-                endpoints,
-                "--credentials",
-                "credentials.yml",
-                "--enable-api",
-                "--auth-token",
-                token,
-            ],
-            env,
-            log,
-        )
+        _spawn("channels.rasa_server", {**env, "SSCN_RASA_PORT": str(port)}, log)
         for port, log in zip(rasa_ports, rasa_logs, strict=True)
     ]
     bot = RunningBot(
@@ -197,7 +191,7 @@ def start_bot(
     try:
         wait_until_up(f"{bot.actions_url}/health", actions, actions_log)
         for url, rasa, log in zip(bot.rasa_urls, rasas, rasa_logs, strict=True):
-            wait_until_up(f"{url}/status?token={token}", rasa, log)
+            wait_until_up(f"{url}/", rasa, log)
     except Exception:
         bot.stop()
         raise
