@@ -8,6 +8,8 @@ umask 077  # databases, outbox files and logs: readable by this user only
 
 secret() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))'; }
 
+# Logs, supervisord's socket and pid file (databases: SSCN_DATABASE_URL, SSCN_TRACKER_DB).
+export SSCN_VAR_DIR=${SSCN_VAR_DIR:-$PWD/var}
 export SSCN_RASA_PORT=${SSCN_RASA_PORT:-5005}
 export SSCN_ACTIONS_PORT=${SSCN_ACTIONS_PORT:-5055}
 export SSCN_CONSOLE_PORT=${SSCN_CONSOLE_PORT:-8080}
@@ -33,16 +35,16 @@ if [ -n "${TELEGRAM_TOKEN:-}" ]; then
     extra+="  Telegram:       webhook ${TELEGRAM_WEBHOOK_URL}"$'\n'
   else
     SSCN_RUN_TELEGRAM_POLLER=true
-    extra+="  Telegram:       long polling (no TELEGRAM_WEBHOOK_URL), log var/log/telegram.log"$'\n'
+    extra+="  Telegram:       long polling (no TELEGRAM_WEBHOOK_URL), log $SSCN_VAR_DIR/log/telegram.log"$'\n'
   fi
 fi
 if [ -n "${TWITTER_API_KEY:-}" ] && [ -n "${TWITTER_ACCESS_TOKEN:-}" ]; then
   SSCN_RUN_TWITTER_POLLER=true
-  extra+="  X mentions:     polled every ${SSCN_TWITTER_POLL_SECONDS:-60} s, log var/log/twitter.log"$'\n'
+  extra+="  X mentions:     polled every ${SSCN_TWITTER_POLL_SECONDS:-60} s, log $SSCN_VAR_DIR/log/twitter.log"$'\n'
 fi
 
-mkdir -p var/log
-chmod 700 var var/log
+mkdir -p "$SSCN_VAR_DIR/log"
+chmod 700 "$SSCN_VAR_DIR" "$SSCN_VAR_DIR/log"
 echo "Applying ledger migrations..."
 .venv/bin/sscn db upgrade
 
@@ -60,12 +62,12 @@ trap stop INT TERM EXIT
 wait_for() {  # url, name
   for _ in $(seq 1 180); do
     if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
-    if ! kill -0 "$manager" 2>/dev/null; then echo "supervisord exited; see var/log/"; exit 1; fi
+    if ! kill -0 "$manager" 2>/dev/null; then echo "supervisord exited; see $SSCN_VAR_DIR/log/"; exit 1; fi
     sleep 1
   done
-  echo "$2 did not start within 3 minutes; see var/log/"; exit 1
+  echo "$2 did not start within 3 minutes; see $SSCN_VAR_DIR/log/"; exit 1
 }
-echo "Starting the action server, the Rasa server and the console (logs in var/log/)..."
+echo "Starting the action server, the Rasa server and the console (logs in $SSCN_VAR_DIR/log/)..."
 wait_for "http://127.0.0.1:${SSCN_ACTIONS_PORT}/health" "action server"
 wait_for "http://127.0.0.1:${SSCN_RASA_PORT}/" "Rasa server"
 wait_for "http://127.0.0.1:${SSCN_CONSOLE_PORT}/health" "agent console"
@@ -79,7 +81,7 @@ cat <<MSG
   REST channel:   ${rest}
   Agent console:  http://localhost:${SSCN_CONSOLE_PORT}/
                   (first account: .venv/bin/sscn agents add NAME --role supervisor)
-  Processes:      .venv/bin/supervisorctl -c deploy/supervisord.conf status
+  Processes:      SSCN_VAR_DIR=$SSCN_VAR_DIR .venv/bin/supervisorctl -c deploy/supervisord.conf status
 ${extra}
   Press Ctrl-C to stop.
 MSG
