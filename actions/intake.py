@@ -14,10 +14,11 @@ from rasa_sdk.types import DomainDict
 from actions.base import latest_intent, shared_nik
 from actions.runtime import intake_desk, services
 from bot.dates import format_date_id
+from bot.inbound import sealed_contacts
 from bot.intake import PUBLIC_CHANNELS, Receipt
 from bot.ledger.calendar import WIB
 from bot.ledger.service import CASE_KINDS, SLA_WORKING_DAYS, NewCase
-from bot.privacy import NIK_PLACEHOLDER, find_contacts, redact_personal_data
+from bot.privacy import NIK_PLACEHOLDER, redact_personal_data
 from bot.topics import load_topics
 
 FORM = "case_form"
@@ -206,11 +207,21 @@ class ActionAskCaseTopic(Action):
         return []
 
 
+def description_contacts(tracker: Tracker, description: str) -> list[str]:
+    """The contacts the gate took out of the message the description came from."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and event.get("text") == description:
+            return sealed_contacts(event.get("metadata"))
+    return []
+
+
 def new_case(tracker: Tracker) -> NewCase:
     """The filing built from the finished intake form."""
     description = tracker.get_slot("case_description")
-    contacts = find_contacts(description)
-    description = redact_personal_data(description)
+    contacts = description_contacts(tracker, description)
+    description = redact_personal_data(
+        description
+    )  # already done by the gate: a second line of defence
     registration = tracker.get_slot("registration_number")
     metadata = tracker.latest_message.get("metadata") or {}
     display_name = metadata.get("display_name")

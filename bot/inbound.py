@@ -1,22 +1,42 @@
 """The gate every channel passes an applicant's text through before Rasa sees it.
 
-It drops empty messages, cuts very long ones and replaces a NIK with a
-placeholder, so the number never reaches the tracker store, the logs or a reply.
+It drops empty messages, works on a bounded prefix of the text, cuts long ones,
+and replaces NIK, phone numbers and e-mail addresses with placeholders, so none
+of them reaches the tracker store, the logs or a reply. The contacts it removed
+travel on, encrypted, in the message metadata: the intake files them with the case.
+It also limits what a client may put in a message's metadata.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.privacy import contains_nik, redact_nik
+from bot.ledger.crypto import cipher_from_env
+from bot.privacy import Redaction, redact, safe_prefix
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = int(os.environ.get("SSCN_MAX_MESSAGE_CHARS", "2000"))
+# Read this much beyond the limit: redaction shortens the text, and a NIK that
+# starts before the limit is still seen whole.
+PREFIX_MARGIN = 64
+MAX_METADATA_CHARS = 200
+MAX_METADATA_INT = 2**63 - 1
 
-# Keys the gate adds to a message's metadata; actions read them.
+# Keys the gate adds to a message's metadata; actions read them. A client never sets them.
 NIK_REDACTED = "nik_redacted"
 TRUNCATED = "truncated"
+SEALED_CONTACTS = "sscn_contacts"  # Fernet token of a JSON list (bot.ledger.crypto)
+
+# What each channel may pass on from its client; everything else is dropped.
+CHANNEL_METADATA_KEYS: dict[str, tuple[str, ...]] = {
+    "telegram": ("display_name", "telegram_update_id"),
+    "twitter": ("tweet_id", "username", "display_name", "created_at"),
+}
 
 
 @dataclass(frozen=True)
@@ -26,25 +46,78 @@ class InboundText:
     text: str
     nik_redacted: bool = False
     truncated: bool = False
+    # The e-mail addresses and phone numbers taken out of the text, in clear.
+    contacts: tuple[str, ...] = field(default=(), repr=False)
 
     def metadata(self) -> dict[str, Any]:
-        """Flags for the message metadata (only the ones that are set)."""
+        """The gate's keys for the message metadata (only the ones that are set)."""
         flags = {NIK_REDACTED: self.nik_redacted, TRUNCATED: self.truncated}
-        return {key: True for key, value in flags.items() if value}
+        metadata: dict[str, Any] = {key: True for key, value in flags.items() if value}
+        if self.contacts:
+            metadata[SEALED_CONTACTS] = seal_contacts(self.contacts)
+        return metadata
+
+
+def _gated(raw: str, max_chars: int) -> tuple[Redaction, bool] | None:
+    """The redacted text of a bounded prefix of ``raw`` and whether it was cut."""
+    prefix = safe_prefix(raw, max_chars + PREFIX_MARGIN)
+    text = prefix.replace("\x00", "").strip()
+    if not text:
+        return None
+    redaction = redact(text)
+    truncated = len(prefix) < len(raw) or len(redaction.text) > max_chars
+    if len(redaction.text) > max_chars:
+        cut = redaction.text[:max_chars].rstrip()
+        redaction = Redaction(cut, redaction.nik_found, redaction.contacts)
+    return redaction, truncated
 
 
 def prepare_inbound(raw: Any, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText | None:
-    """Clean an incoming message; ``None`` means there is nothing to answer."""
+    """Clean an incoming message; ``None`` means there is nothing to answer.
+
+    Only the first ``max_chars + PREFIX_MARGIN`` characters are read, so the cost
+    does not depend on the length of ``raw``.
+    """
     if not isinstance(raw, str):
         return None
-    text = raw.replace("\x00", "").strip()
-    if not text:
+    gated = _gated(raw, max_chars)
+    if gated is None:
         return None
-    # Redact before cutting, so a NIK split by the cut cannot leak its digits.
-    nik_redacted = contains_nik(text)
-    if nik_redacted:
-        text = redact_nik(text)
-    truncated = len(text) > max_chars
-    if truncated:
-        text = text[:max_chars].rstrip()
-    return InboundText(text=text, nik_redacted=nik_redacted, truncated=truncated)
+    redaction, truncated = gated
+    return InboundText(redaction.text, redaction.nik_found, truncated, redaction.contacts)
+
+
+def seal_contacts(contacts: tuple[str, ...] | list[str]) -> str:
+    """Contacts encrypted with the ledger key, for the message metadata."""
+    return cipher_from_env().encrypt(json.dumps(list(contacts), ensure_ascii=False))
+
+
+def sealed_contacts(metadata: Any) -> list[str]:
+    """The contacts the gate sealed into a message's metadata (``[]`` if none or unreadable)."""
+    token = metadata.get(SEALED_CONTACTS) if isinstance(metadata, dict) else None
+    if not isinstance(token, str):
+        return []
+    try:
+        contacts = json.loads(cipher_from_env().decrypt(token))
+    except ValueError:
+        logger.warning("Sealed contacts could not be read: wrong SSCN_LEDGER_KEY?")
+        return []
+    return [c for c in contacts if isinstance(c, str)] if isinstance(contacts, list) else []
+
+
+def _clean_value(value: Any) -> str | int | None:
+    """A short string (personal data redacted), a 64-bit integer, or nothing."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if abs(value) <= MAX_METADATA_INT else None
+    if isinstance(value, str):
+        gated = _gated(value, MAX_METADATA_CHARS)
+        return gated[0].text if gated else None
+    return None
+
+
+def clean_metadata(channel: str, raw: Any) -> dict[str, str | int]:
+    """The client metadata a channel may pass to Rasa: its own keys, bounded scalars."""
+    if not isinstance(raw, dict):
+        return {}
+    cleaned = {key: _clean_value(raw.get(key)) for key in CHANNEL_METADATA_KEYS.get(channel, ())}
+    return {key: value for key, value in cleaned.items() if value is not None}

@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from bot.inbound import InboundText
+from bot.inbound import InboundText, clean_metadata
 
 
 def user_message(
@@ -16,8 +16,9 @@ def user_message(
     input_channel: str,
     client_metadata: Any = None,
 ) -> UserMessage:
-    """A message whose metadata carries the client's fields plus the gate's flags."""
-    metadata = dict(client_metadata) if isinstance(client_metadata, dict) else {}
+    """A message whose metadata carries the client fields this channel allows (bounded,
+    personal data redacted) and the gate's own keys, which a client cannot set."""
+    metadata = clean_metadata(input_channel, client_metadata)
     metadata.update(inbound.metadata())
     return UserMessage(
         inbound.text, output_channel, sender_id, input_channel=input_channel, metadata=metadata

@@ -13,6 +13,7 @@ from actions.answer import ActionAnswer
 from actions.handover import ActionRequestHuman
 from actions.intake import NO_REGISTRATION, ActionAskCaseTopic, ValidateCaseForm, new_case
 from actions.replies import ActionHandleReply
+from bot.inbound import prepare_inbound
 from tests.actions.test_actions import responses, run, tracker
 
 DOMAIN = {
@@ -175,16 +176,27 @@ def test_registration_number(text, intent, metadata, value, message):
         assert message in responses(messages)
 
 
-def test_the_filing_redacts_contacts_into_the_encrypted_field():
+def intake_events(description_message: str, metadata: dict) -> list[dict]:
+    """The applicant's messages of an intake: the description, then the last answer."""
+    return [
+        {"event": "user", "text": "halo", "metadata": prepare_inbound("a@b.id").metadata()},
+        {"event": "user", "text": description_message, "metadata": metadata},
+        {"event": "user", "text": "-", "metadata": {}},
+    ]
+
+
+def test_the_filing_takes_the_contacts_the_gate_sealed_from_the_description():
+    inbound = prepare_inbound("email verifikasi tidak masuk ke budi@example.com, hp 081234567890")
+    assert inbound.text == "email verifikasi tidak masuk ke [EMAIL], hp [TELEPON]"
     slots = {
-        "case_description": "email verifikasi tidak masuk ke budi@example.com, hp 081234567890",
+        "case_description": inbound.text,
         "case_topic": "login_password",
         "registration_number": NO_REGISTRATION,
         "case_kind": "complaint",
     }
-    case = new_case(form_tracker("-", "deny", None, slots))
-    assert "budi@example.com" not in case.description
-    assert "081234567890" not in case.description
+    events = intake_events(inbound.text, inbound.metadata())
+    case = new_case(tracker("-", "deny", slots, events=events))
+    assert case.description == inbound.text
     assert case.contact == "budi@example.com, 081234567890"
     assert case.registration_number is None
     assert (case.channel, case.channel_user, case.conversation_id) == (
@@ -192,3 +204,20 @@ def test_the_filing_redacts_contacts_into_the_encrypted_field():
         "applicant",
         "applicant",
     )
+
+
+def test_a_filing_without_sealed_contacts_has_no_contact():
+    slots = {"case_description": "kartu ujian saya tidak bisa dicetak", "case_kind": "complaint"}
+    events = intake_events(slots["case_description"], {"sscn_contacts": "forged"})
+    assert new_case(tracker("-", "deny", slots, events=events)).contact is None
+
+
+def test_a_spaced_nik_as_registration_number_is_redacted_before_the_form_and_refused():
+    inbound = prepare_inbound("3174 - 0123 - 4567 - 8921")
+    messages, events = validate(
+        form_tracker(
+            inbound.text, "out_of_scope", "registration_number", metadata=inbound.metadata()
+        )
+    )
+    assert slot_value(events, "registration_number") is None
+    assert "utter_registration_not_nik" in responses(messages)
