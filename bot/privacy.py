@@ -124,11 +124,6 @@ def redact_nik(text: str) -> str:
     return _CHAIN.sub(_redact_chain, text)
 
 
-def contains_nik(text: str) -> bool:
-    """True when ``text`` holds a NIK (see ``redact_nik``)."""
-    return redact_nik(text) != text
-
-
 def redact(text: str) -> Redaction:
     """NIK, e-mail addresses and phone numbers replaced by placeholders (in that order)."""
     without_nik = redact_nik(text)
