@@ -2,7 +2,7 @@
 and the time of a report over 100,000 cases on SQLite and PostgreSQL.
 
 Prints figures; asserts nothing. Uses the model in models/ (make bench trains it).
-`bench/run.py --only report` (or accuracy, crossval, speed) runs one section.
+`bench/run.py --only report` (or accuracy, crossval, speed, long) runs one section.
 """
 
 from __future__ import annotations
@@ -204,6 +204,71 @@ def speed(model: Path) -> list[str]:
             bot.stop()
 
 
+def long_messages(model: Path) -> list[str]:
+    """How much a 1 MB message (each in a new conversation) delays a short turn started
+    at the same moment in another conversation."""
+    from bot.inbound import prepare_inbound
+
+    lines = ["Long messages (privacy gate and interference):"]
+    for size in (1_000_000, 100_000_000):
+        text = ("abc" * (size // 3 + 1))[:size]
+        started = time.perf_counter()
+        prepare_inbound(text)
+        lines.append(
+            f"  gate on {size / 1e6:5.0f} MB: {(time.perf_counter() - started) * 1000:7.2f} ms"
+        )
+    big = "tolong min " + "saya sudah daftar tapi belum ada email " * 26_000  # ~1 MB
+    session = requests.Session()
+    with tempfile.TemporaryDirectory() as work:
+        bot = start_bot(model, Path(work))
+        try:
+
+            def turn(sender: str, text: str) -> None:
+                session.post(
+                    f"{bot.rasa_url}/webhooks/rest/webhook",
+                    json={"sender": sender, "message": text},
+                    timeout=60,
+                ).raise_for_status()
+
+            short = [f"halo min {i}" for i in range(100)]
+            timed(lambda t: turn(f"bench-{uuid.uuid4().hex[:8]}", t), short[:10], 1)
+            alone, _ = timed(lambda t: turn(f"bench-{uuid.uuid4().hex[:8]}", t), short, 1)
+            # Encoded once, so that the client's JSON encoding does not hold this
+            # process's GIL while the short turns are timed.
+            bodies = [
+                json.dumps({"sender": f"bench-long-{i}", "message": big}).encode()
+                for i in range(100)
+            ]
+
+            def long_one(body: bytes) -> None:
+                session_long.post(
+                    f"{bot.rasa_url}/webhooks/rest/webhook",
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=60,
+                ).raise_for_status()
+
+            session_long = requests.Session()
+            during = []
+            with ThreadPoolExecutor(1) as pool:
+                for text, body in zip(short, bodies, strict=True):
+                    pending = pool.submit(long_one, body)  # starts with the short turn
+                    during += timed(lambda t: turn(f"bench-{uuid.uuid4().hex[:8]}", t), [text], 1)[
+                        0
+                    ]
+                    pending.result()
+            for label, values in (("alone", alone), ("beside a 1 MB message", during)):
+                lines.append(
+                    f"  short turn {label:22s} p50 {statistics.median(values):6.1f} ms,"
+                    f" p95 {percentile(values, 0.95):6.1f} ms"
+                )
+            delay = statistics.median(during) - statistics.median(alone)
+            lines.append(f"  added delay (p50): {delay:6.1f} ms (target: under 100 ms)")
+            return lines
+        finally:
+            bot.stop()
+
+
 def _time_report(url: str, template, label: str) -> list[str]:
     upgrade(url)
     engine = make_engine(url)
@@ -257,20 +322,21 @@ def report_speed() -> list[str]:
     return lines
 
 
-SECTIONS = ("accuracy", "crossval", "speed", "report")
+SECTIONS = ("accuracy", "crossval", "speed", "long", "report")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     chosen = parser.parse_args().only or SECTIONS
-    if {"accuracy", "speed"} & set(chosen):
+    if {"accuracy", "speed", "long"} & set(chosen):
         model = latest_model(PROJECT_ROOT / "models")
         print(f"model: {model.relative_to(PROJECT_ROOT)}")
     runs = {
         "accuracy": lambda: accuracy(model),
         "crossval": cross_validation,
         "speed": lambda: speed(model),
+        "long": lambda: long_messages(model),
         "report": report_speed,
     }
     for name in chosen:
