@@ -9,7 +9,9 @@ command line (``ps``) or in a URL:
 - ``SSCN_RASA_AUTH_TOKEN`` or ``SSCN_RASA_AUTH_TOKEN_FILE``: the JWT secret of
   the HTTP API (required: the API can pause conversations and speak as the bot);
 - ``SSCN_WEBCHAT_ORIGINS``: space- or comma-separated origins allowed by CORS
-  (empty: none; the web chat page is served by this server, same origin).
+  (empty: none; the web chat page is served by this server, same origin);
+- ``SSCN_MAX_REQUEST_BYTES`` (4,000,000): larger request bodies get 413 before
+  they are read (Sanic's default is 100 MB; a Telegram message is 4,096 characters).
 
 Files it creates (logs, SQLite tracker store) are readable by its user only.
 """
@@ -62,6 +64,8 @@ def rasa_arguments(environ: os._Environ | dict[str, str]) -> list[str]:
 def main() -> None:
     """Run Rasa in this process; ``sys.argv`` changes here never reach ``ps``."""
     os.umask(0o077)
+    # Sanic reads SANIC_* variables into the app's config when the app is created.
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("SSCN_MAX_REQUEST_BYTES", "4000000")
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *rasa_arguments(os.environ), *sys.argv[1:]]

@@ -66,6 +66,18 @@ def test_cors_does_not_admit_other_origins(running_bot, path):
         assert answer.status_code < 500
 
 
+def test_huge_request_bodies_are_refused_before_they_are_read(running_bot):
+    huge = b'{"sender": "x", "message": "' + b"a" * 5_000_000 + b'"}'
+    answer = requests.post(
+        f"{running_bot.rasa_url}/webhooks/telegram/webhook",
+        data=huge,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 413
+    assert requests.get(f"{running_bot.rasa_url}/", timeout=10).ok
+
+
 def test_configured_web_chat_origin_is_admitted(trained_model, tmp_path):
     origin = "https://helpdesk.example.go.id"
     bot = start_bot(trained_model, tmp_path, extra_env={"SSCN_WEBCHAT_ORIGINS": origin})
