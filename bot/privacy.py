@@ -33,8 +33,9 @@ _CHAIN = re.compile(rf"\d(?<!\d\d)(?:{_GAP}\d){{{NIK_DIGITS - 1},}}")
 # A NIK inside a chain: 16 digits from the start of a group to the end of a group.
 _NIK = re.compile(rf"(?<!\d)(?:\d{_GAP}){{{NIK_DIGITS - 1}}}\d(?!\d)")
 _DIGIT_RUN = re.compile(r"(\d+)")
-# A chain up to this length made only of phone numbers and dates is not a NIK.
-_LIST_MAX_CHARS = 80
+# A chain up to this length (a bound on the cost) made only of phone numbers and
+# dates is not a NIK.
+_LIST_MAX_CHARS = 256
 _PHONE_DIGITS = re.compile(r"(?:08|628)\d{8,11}")
 
 # 08xx, 628xx or +62 8xx at the start of a word (no letter, digit or "+" before it;
@@ -78,7 +79,7 @@ def _is_date(groups: list[str], gaps: list[str]) -> bool:
         year, month, day = (int(group) for group in groups)
     else:
         return False
-    return 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year <= 2100
+    return 1 <= day <= 31 and 1 <= month <= 12 and 1900 <= year <= 2099
 
 
 def _phone_ends(groups: list[str], start: int) -> list[int]:
@@ -93,11 +94,11 @@ def _phone_ends(groups: list[str], start: int) -> list[int]:
     return ends
 
 
-def _is_phone_or_date_list(chain: str) -> bool:
-    """True when the whole chain splits into phone numbers and dates."""
-    parts = _DIGIT_RUN.split(chain)
-    groups = [_ascii_digits(group) for group in parts[1::2]]
-    gaps = parts[2:-1:2]
+def _is_phone_or_date_list(groups: list[str], gaps: list[str]) -> bool:
+    """True when the groups of a chain split into phone numbers and dates."""
+    first = groups[0]  # a cheap first check: can it begin a phone number or a date?
+    if not (first[0] in "06" or len(first) <= 2 or first[:2] in ("19", "20")):
+        return False
     reachable = [True] + [False] * len(groups)
     for start in range(len(groups)):
         if not reachable[start]:
@@ -110,17 +111,45 @@ def _is_phone_or_date_list(chain: str) -> bool:
     return reachable[-1]
 
 
+def _nik_windows(sizes: list[int]) -> list[tuple[int, int]]:
+    """Runs of whole groups holding exactly 16 digits, overlapping ones merged."""
+    merged: list[tuple[int, int]] = []
+    end = total = 0
+    for start, size in enumerate(sizes):
+        while end < len(sizes) and total < NIK_DIGITS:
+            total, end = total + sizes[end], end + 1
+        if total == NIK_DIGITS:
+            if merged and start < merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+            else:
+                merged.append((start, end))
+        total -= size
+    return merged
+
+
 def _redact_chain(match: re.Match[str]) -> str:
     chain = match.group()
-    if len(chain) <= _LIST_MAX_CHARS and _is_phone_or_date_list(chain):
+    if len(chain) > _LIST_MAX_CHARS:  # not how anyone writes numbers: all of it goes
+        return NIK_PLACEHOLDER if _NIK.search(chain) else chain
+    parts = _DIGIT_RUN.split(chain)  # "", group, gap, group, ..., group, ""
+    groups = [_ascii_digits(group) for group in parts[1::2]]
+    if _is_phone_or_date_list(groups, parts[2:-1:2]):
         return chain
-    return _NIK.sub(NIK_PLACEHOLDER, chain)
+    # Every group that is part of some 16-digit run goes: a NIK next to other
+    # numbers must not lose only its first digits to a run that starts earlier.
+    for start, end in _nik_windows([len(group) for group in groups]):
+        parts[2 * start + 1 : 2 * end] = [NIK_PLACEHOLDER] + [""] * (2 * (end - start) - 2)
+    return "".join(parts)
 
 
 def redact_nik(text: str) -> str:
-    """Replace every NIK (16 digits, in any script, with up to 4 separators between
-    digits) with a placeholder; a longer run of digits, a date, a ticket number and
-    a chain of phone numbers and dates stay as they are."""
+    """Replace every NIK with a placeholder: 16 decimal digits of any script, with up
+    to 4 separator characters between two digits.
+
+    Longer runs of digits, dates, ticket numbers and numbers made only of phone
+    numbers and dates stay. Next to other numbers, every group of digits that can
+    belong to a 16-digit run goes.
+    """
     return _CHAIN.sub(_redact_chain, text)
 
 
