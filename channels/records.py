@@ -2,6 +2,7 @@
 
 Each channel process opens the log lazily; when the database is down, messages
 are still answered and only their records are missing (a warning is logged).
+Blocking database calls run in a thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -9,13 +10,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
-from bot.ledger.messages import ANSWERED, RECEIVED, MessageLog
+from bot.ledger.messages import ADMITTED, ANSWERED, MessageLog
 
 logger = logging.getLogger(__name__)
-DUPLICATE = -1  # returned by ``inbound`` for a platform id that was already handled
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What to do with a delivery: ``outcome`` is ADMITTED, BUSY or DONE (see
+    ``MessageLog.admit``); ``row_id`` is None when nothing could be recorded."""
+
+    outcome: str
+    row_id: int | None = None
 
 
 class ChannelRecords:
@@ -32,31 +43,31 @@ class ChannelRecords:
         text: str,
         external_id: str | None = None,
         at: dt.datetime | None = None,
-    ) -> int | None:
-        """The new row's id; ``DUPLICATE`` when ``external_id`` was handled before;
-        ``None`` when nothing could be recorded (the message is handled anyway)."""
+    ) -> Admission:
+        """Record a message; with a platform id, also claim it so that concurrent
+        copies (in any process) are handled once. A database that is down admits it."""
         try:
-            row, new = await asyncio.to_thread(
-                self.log.receive, self.channel, conversation_id, external_id, text, at
+            if external_id is None:
+                row, _ = await asyncio.to_thread(
+                    self.log.receive, self.channel, conversation_id, None, text, at
+                )
+                return Admission(ADMITTED, row.id)
+            row, outcome = await asyncio.to_thread(
+                self.log.admit, self.channel, conversation_id, external_id, text, at
             )
         except UNAVAILABLE:
             logger.warning(
                 "%s: database down, message from %s not recorded", self.channel, conversation_id
             )
-            return None
-        if not new and row.status != RECEIVED:
-            return DUPLICATE
-        return row.id
+            return Admission(ADMITTED)
+        return Admission(outcome, row.id)
 
     async def answered(self, row_id: int | None) -> None:
-        if row_id is None or row_id == DUPLICATE:
-            return
-        try:
-            await asyncio.to_thread(self.log.set_status, row_id, ANSWERED)
-        except UNAVAILABLE:
-            logger.warning(
-                "%s: database down, message %s not marked answered", self.channel, row_id
-            )
+        await self._quietly(self.log.set_status, row_id, ANSWERED, what="marked answered")
+
+    async def release(self, row_id: int | None) -> None:
+        """Handling failed: a later delivery of the same message may handle it."""
+        await self._quietly(self.log.release, row_id, what="released")
 
     async def sent(
         self, conversation_id: str, text: str, author: str, reply_to_id: int | None = None
@@ -69,3 +80,13 @@ class ChannelRecords:
             logger.warning(
                 "%s: database down, reply to %s not recorded", self.channel, conversation_id
             )
+
+    async def _quietly(
+        self, call: Callable[..., object], row_id: int | None, *args: str, what: str
+    ) -> None:
+        if row_id is None:
+            return
+        try:
+            await asyncio.to_thread(call, row_id, *args)
+        except UNAVAILABLE:
+            logger.warning("%s: database down, message %s not %s", self.channel, row_id, what)

@@ -3,11 +3,20 @@
 Same contract as Rasa's built-in one (``{"sender", "message", "metadata"}`` in,
 a JSON list of bot messages out), but malformed payloads get a 400 with a
 reason instead of a stack trace, and every text passes the privacy gate.
+
+It serves tests and integrations, so it is off (404) unless
+``SSCN_REST_CHANNEL=1``. When on, it wants ``Authorization: Bearer
+<SSCN_REST_TOKEN>`` if that is set, else it answers loopback clients only. The
+conversation is ``rest:<sender>`` (``bot/conversations.py``): a REST client can
+never reach the conversation or the cases of an applicant on another channel.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
+import os
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,10 +26,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.conversations import conversation_id
 from bot.inbound import prepare_inbound
 from channels.inbound import user_message
 
 logger = logging.getLogger(__name__)
+CHANNEL = "rest"
+ENABLED_ENV = "SSCN_REST_CHANNEL"
+TOKEN_ENV = "SSCN_REST_TOKEN"
 SENDER_PATTERN = re.compile(r"^[\w.:@+\-]{1,128}$")
 
 
@@ -42,37 +55,82 @@ def parse_payload(request: Request) -> tuple[dict[str, Any] | None, str | None]:
     return body, None
 
 
+def is_loopback(address: str) -> bool:
+    """127.0.0.0/8 or ::1 (also as an IPv4-mapped IPv6 address)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
 class RestInput(InputChannel):
     """Request-response channel used by tests, the benchmark and integrations."""
 
+    def __init__(self, enabled: bool = False, token: str | None = None) -> None:
+        self.enabled = enabled
+        self.token = token
+
     @classmethod
     def name(cls) -> str:
-        return "rest"
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> RestInput:
+        """Settings come from the environment, never from credentials.yml."""
+        return cls(os.environ.get(ENABLED_ENV) == "1", os.environ.get(TOKEN_ENV) or None)
+
+    def refusal(self, request: Request) -> HTTPResponse | None:
+        """The answer for a request this channel must not serve, else None."""
+        if not self.enabled:
+            return response.json(
+                {"error": f"the REST channel is off (set {ENABLED_ENV}=1 to turn it on)"},
+                status=404,
+            )
+        if self.token:
+            scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(
+                given.strip().encode(), self.token.encode()
+            ):
+                return None
+            return response.json(
+                {"error": "wrong or missing bearer token"},
+                status=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not is_loopback(request.ip):
+            return response.json(
+                {"error": f"only local clients, unless {TOKEN_ENV} is set"}, status=403
+            )
+        return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sscn_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        async def health(request: Request) -> HTTPResponse:
+            return self.refusal(request) or response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refused = self.refusal(request)
+            if refused:
+                return refused
             body, error = parse_payload(request)
             if error:
                 return response.json({"error": error}, status=400)
             inbound = prepare_inbound(body["message"])
             if inbound is None:  # empty message: nothing to answer
                 return response.json([])
+            sender = conversation_id(CHANNEL, body["sender"])
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    user_message(
-                        inbound, collector, body["sender"], self.name(), body.get("metadata")
-                    )
+                    user_message(inbound, collector, sender, self.name(), body.get("metadata"))
                 )
             except Exception:
-                logger.exception("rest: message from %s could not be handled", body["sender"])
+                logger.exception("rest: message from %s could not be handled", sender)
                 return response.json({"error": "message could not be handled"}, status=500)
             return response.json(collector.messages)
 

@@ -1,7 +1,10 @@
 """Every inbound message and every reply, per channel: dedupe, delivery state, reports.
 
 An inbound row is created once per platform id (Telegram ``update_id``, tweet
-id), so a retried webhook or a re-read mention is recognised. Replies that must
+id), so a retried webhook or a re-read mention is recognised. Only one handler
+at a time may work on a row, in any process: the row carries a claim (a lease,
+``claimed_until``) taken by a conditional UPDATE that at most one caller wins;
+a failed handler releases it, a crashed one's claim expires. Replies that must
 be posted by us (X) are stored as numbered parts before they are posted, so a
 restarted poller knows which parts went out.
 """
@@ -9,9 +12,10 @@ restarted poller knows which parts went out.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -24,16 +28,32 @@ RECEIVED, PROCESSED, ANSWERED, FAILED = "received", "processed", "answered", "fa
 # Outbound states: pending -> posting -> posted | forbidden; "sent" for channels
 # that deliver at once (Telegram, web chat).
 PENDING, POSTING, POSTED, FORBIDDEN, SENT = "pending", "posting", "posted", "forbidden", "sent"
+# What ``admit`` tells a delivery: handle it now, another handler has it, handled before.
+ADMITTED, BUSY, DONE = "admitted", "busy", "done"
+CLAIM_SECONDS_ENV = "SSCN_MESSAGE_CLAIM_SECONDS"
+DEFAULT_CLAIM_SECONDS = 120.0
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def claim_seconds_from_env() -> float:
+    """How long a handler may hold an inbound message before another may take it."""
+    return float(os.environ.get(CLAIM_SECONDS_ENV) or DEFAULT_CLAIM_SECONDS)
+
+
 class MessageLog:
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        clock: Callable[[], dt.datetime] = utcnow,
+        claim_seconds: float | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        seconds = claim_seconds_from_env() if claim_seconds is None else claim_seconds
+        self._lease = dt.timedelta(seconds=seconds)
 
     def receive(
         self,
@@ -43,7 +63,9 @@ class MessageLog:
         text: str,
         at: dt.datetime | None = None,
     ) -> tuple[Message, bool]:
-        """Record an inbound message; ``(row, False)`` when this platform id was seen."""
+        """Record an inbound message; ``(row, False)`` when this platform id was seen.
+        A new row is claimed by the caller (see ``claim``)."""
+        now = self._clock()
         row = Message(
             channel=channel,
             conversation_id=conversation_id,
@@ -52,7 +74,8 @@ class MessageLog:
             author="applicant",
             text=redact_personal_data(text),
             status=RECEIVED,
-            at=at or self._clock(),
+            at=at or now,
+            claimed_until=now + self._lease,
         )
         try:
             with self._sessions() as session, session.begin():
@@ -63,6 +86,51 @@ class MessageLog:
             if existing is None:
                 raise
             return existing, False
+
+    def admit(
+        self,
+        channel: str,
+        conversation_id: str,
+        external_id: str,
+        text: str,
+        at: dt.datetime | None = None,
+    ) -> tuple[Message, str]:
+        """Record a delivery of a platform message and say what to do with it:
+        ``ADMITTED`` for the one caller that holds the claim and must handle it,
+        ``BUSY`` while another handler holds it, ``DONE`` when it was handled."""
+        row, new = self.receive(channel, conversation_id, external_id, text, at)
+        if new:
+            return row, ADMITTED
+        if row.status != RECEIVED:
+            return row, DONE
+        return row, ADMITTED if self.claim(row.id) else BUSY
+
+    def claim(self, message_id: int) -> bool:
+        """Take a received message whose claim is free or expired; True for at most one
+        caller at a time (a conditional UPDATE, atomic in the database)."""
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            result = session.execute(
+                update(Message)
+                .where(
+                    Message.id == message_id,
+                    Message.status == RECEIVED,
+                    or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+                )
+                .values(claimed_until=now + self._lease)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def release(self, message_id: int) -> None:
+        """Give a claim back (handling failed): the next delivery may take the message."""
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.status == RECEIVED)
+                .values(claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def inbound(self, channel: str, external_id: str | None) -> Message | None:
         with self._sessions() as session:

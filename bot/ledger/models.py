@@ -131,6 +131,8 @@ class Message(Base):
     part = Column(Integer)  # position in a thread of replies
     at = Column(UTCDateTime, nullable=False)  # written (inbound) or queued (outbound)
     done_at = Column(UTCDateTime)  # delivered, answered or given up
+    # Inbound: until when one handler holds the message (a lease; see MessageLog.claim).
+    claimed_until = Column(UTCDateTime)
 
 
 Index("ix_messages_channel_at", Message.channel, Message.at)

@@ -18,6 +18,7 @@ import math
 import random
 from dataclasses import dataclass
 
+from bot.conversations import conversation_id
 from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import Status
 from bot.ledger.lookups import record_lookup
@@ -133,7 +134,7 @@ def generate(
         for channel, base in DAILY.items():
             count = int(round(_volume(index, day, base * scale) * rng.uniform(0.85, 1.15)))
             for number in range(count):
-                user = f"demo-{channel}-{day:%m%d}-{number}"
+                user = conversation_id(channel, f"demo-{day:%m%d}-{number}")
                 at = _moment(rng, day)
                 clock.now = at
                 faq = rng.choices(faqs, faq_weights)[0] if rng.random() < 0.75 else None

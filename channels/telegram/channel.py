@@ -1,10 +1,21 @@
 """The Telegram channel: ``POST /webhooks/telegram/webhook`` receives Bot API updates.
 
 Updates are parsed with python-telegram-bot's types without running its
-Application. Each ``update_id`` is recorded in the message log first, so an
-update Telegram delivers again (after a timeout, a restart or from the poller)
-is answered once. An update whose handling failed answers 500 and stays
-"received": Telegram's retry handles it again.
+Application. Each ``update_id`` is recorded and claimed in the message log
+first (atomically in the database, so across Rasa instances too), so an update
+Telegram delivers again (after a timeout, a restart or from the poller) is
+answered once:
+
+- a copy of an update already answered gets 200 ``{"status": "duplicate"}``;
+- a copy that arrives while another is being handled gets 503 with
+  ``Retry-After``: Telegram (or the poller) delivers it again later and then
+  sees "duplicate", or handles it if the first attempt failed;
+- an update whose handling failed answers 500, stays "received" and its claim
+  is released: Telegram's retry handles it again. A crashed handler's claim
+  expires after ``SSCN_MESSAGE_CLAIM_SECONDS``.
+
+The conversation is ``telegram:<chat id>`` (``bot/conversations.py``); only the
+chat id goes to the Bot API.
 """
 
 from __future__ import annotations
@@ -21,15 +32,19 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot
 
+from bot.conversations import conversation_id, platform_id
 from bot.inbound import prepare_inbound
+from bot.ledger.messages import BUSY, DONE
 from channels.inbound import user_message
-from channels.records import DUPLICATE, ChannelRecords
+from channels.records import ChannelRecords
 from channels.telegram.sender import TelegramSender
 from channels.telegram.updates import Incoming, parse_update
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+CHANNEL = "telegram"
+BUSY_RETRY_SECONDS = 5
 TEXT_ONLY_NOTE = (
     "Maaf, saya hanya bisa membaca pesan teks 🙏 Silakan tuliskan pertanyaan atau kendala Anda."
 )
@@ -52,7 +67,7 @@ class TelegramOutput(OutputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "telegram"
+        return CHANNEL
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(recipient_id, text, None, kwargs)
@@ -72,9 +87,11 @@ class TelegramOutput(OutputChannel):
         buttons: list[dict[str, Any]] | None,
         extra: dict[str, Any],
     ) -> None:
-        await self._sender.send_text(recipient_id, text, buttons)
+        """Send to the conversation's chat; an id of another channel is refused."""
+        chat_id = platform_id(recipient_id, CHANNEL)
+        await self._sender.send_text(chat_id, text, buttons)
         author = extra.get("author") or self._author
-        await self._records.sent(str(recipient_id), text, author, self._reply_to_id)
+        await self._records.sent(recipient_id, text, author, self._reply_to_id)
 
 
 class TelegramInput(InputChannel):
@@ -83,7 +100,7 @@ class TelegramInput(InputChannel):
         self.secret = secret
         self.api_base_url = api_base_url
         self._bot: Bot | None = None
-        self.records = ChannelRecords("telegram")
+        self.records = ChannelRecords(CHANNEL)
         if not token or not secret:
             logger.warning(
                 "telegram: TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET must both be set; "
@@ -92,7 +109,7 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "telegram"
+        return CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
@@ -135,17 +152,27 @@ class TelegramInput(InputChannel):
                 return response.json({"error": str(error) or "body is not valid JSON"}, status=400)
             if incoming is None:
                 return response.json({"status": "ignored"})
-            record = await self.records.inbound(
-                str(incoming.chat_id), incoming.text or "", str(incoming.update_id), incoming.at
+            admission = await self.records.inbound(
+                conversation_id(CHANNEL, incoming.chat_id),
+                incoming.text or "",
+                str(incoming.update_id),
+                incoming.at,
             )
-            if record == DUPLICATE:
+            if admission.outcome == DONE:
                 return response.json({"status": "duplicate"})
+            if admission.outcome == BUSY:
+                return response.json(
+                    {"error": "update is being handled; deliver it again later"},
+                    status=503,
+                    headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+                )
             try:
-                await self._handle(incoming, on_new_message, record)
+                await self._handle(incoming, on_new_message, admission.row_id)
             except Exception:
                 logger.exception("telegram: update %s could not be handled", incoming.update_id)
+                await self.records.release(admission.row_id)
                 return response.json({"error": "update could not be handled"}, status=500)
-            await self.records.answered(record)
+            await self.records.answered(admission.row_id)
             return response.json({"status": "ok"})
 
         return webhook
@@ -162,13 +189,12 @@ class TelegramInput(InputChannel):
         if not incoming.private:
             return  # the helpdesk answers in private chats only
         output = TelegramOutput(sender, self.records, author="bot", reply_to_id=record)
+        conversation = conversation_id(CHANNEL, incoming.chat_id)
         if incoming.kind == "unsupported":
-            await output.send_text_message(str(incoming.chat_id), TEXT_ONLY_NOTE)
+            await output.send_text_message(conversation, TEXT_ONLY_NOTE)
             return
         inbound = prepare_inbound(incoming.text)
         if inbound is None:
             return
         metadata = {"display_name": incoming.display_name, "telegram_update_id": incoming.update_id}
-        await on_new_message(
-            user_message(inbound, output, str(incoming.chat_id), self.name(), metadata)
-        )
+        await on_new_message(user_message(inbound, output, conversation, self.name(), metadata))

@@ -4,7 +4,9 @@ Every update goes through the same webhook handler as in webhook mode (secret,
 dedupe, answering), so both modes behave the same. The offset is stored in the
 database only after the webhook accepted the update: a poller killed at any
 point re-reads at most the updates it had not confirmed, and the webhook's
-``update_id`` dedupe answers each once.
+``update_id`` dedupe answers each once. A 5xx from the webhook (the dialogue
+failed, or another copy of the update is still being handled) waits for its
+``Retry-After`` and delivers the update again in the next round.
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ logger = logging.getLogger(__name__)
 OFFSET_CURSOR = "telegram:offset"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT_SECONDS = int(os.environ.get("TELEGRAM_POLL_TIMEOUT", "50"))
+RETRY_SECONDS = 1.0  # after a 5xx from the webhook, before the same update again
+MAX_RETRY_SECONDS = 60.0
+
+
+def retry_after(reply: httpx.Response) -> float:
+    """Seconds to wait before delivering again: the webhook's ``Retry-After`` (sent
+    while another copy of the update is being handled), else a short pause."""
+    try:
+        return min(float(reply.headers.get("Retry-After", RETRY_SECONDS)), MAX_RETRY_SECONDS)
+    except ValueError:
+        return RETRY_SECONDS
 
 
 class TelegramPoller:
@@ -64,11 +77,14 @@ class TelegramPoller:
                 self.webhook_url, json=update.to_dict(), headers={SECRET_HEADER: self.secret}
             )
             if reply.status_code >= 500:
+                wait = retry_after(reply)
                 logger.warning(
-                    "webhook answered %s; update %s retried later",
+                    "webhook answered %s; update %s retried in %.0f s",
                     reply.status_code,
                     update.update_id,
+                    wait,
                 )
+                await self._sleep(wait)
                 break
             if reply.status_code >= 400:
                 logger.error("webhook refused update %s: %s", update.update_id, reply.text)

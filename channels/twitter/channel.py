@@ -8,8 +8,14 @@ Response: ``{"status", "inbound_id", "parts": [{"id", "part", "text", "status"}]
 A mention is handled once: the message log holds one row per tweet id, and the
 reply parts (a thread that fits X's limits, personal data removed) are stored
 before the poller posts them. A mention sent again returns the stored parts
-without running the dialogue again; only a mention whose earlier attempt died
-before its parts were stored (status "received") is run again.
+without running the dialogue again. Only the request that holds the row's claim
+(taken atomically in the database, so across Rasa instances too) runs the
+dialogue; a copy sent meanwhile gets 503 with ``Retry-After`` and the poller
+sends it again in its next round. A failed run releases the claim (500, the
+mention stays "received" and runs again); a crashed one's claim expires.
+
+The conversation is ``twitter:<author id>`` (``bot/conversations.py``); replies
+are threaded by tweet id.
 """
 
 from __future__ import annotations
@@ -21,8 +27,7 @@ import hmac
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import (
@@ -35,9 +40,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.conversations import conversation_id, platform_id
 from bot.inbound import prepare_inbound
 from bot.ledger.db import make_engine, make_sessionmaker
-from bot.ledger.messages import RECEIVED, MessageLog
+from bot.ledger.messages import ADMITTED, BUSY, Message, MessageLog
 from bot.tweets import thread_parts
 from channels.inbound import user_message
 
@@ -47,6 +53,7 @@ TOKEN_HEADER = "X-SSCN-Poller-Token"
 TOKEN_ENV = "SSCN_POLLER_TOKEN"
 NUMERIC_ID = re.compile(r"^\d{1,25}$")
 METADATA_FIELDS = ("tweet_id", "username", "display_name", "created_at")
+BUSY_RETRY_SECONDS = 5
 
 
 @functools.lru_cache(maxsize=1)
@@ -80,10 +87,11 @@ class TwitterOutput(OutputChannel):
         await self._queue(recipient_id, {"text": text, "buttons": buttons}, kwargs)
 
     async def _queue(self, recipient_id: str, message: dict, extra: dict[str, Any]) -> None:
+        platform_id(recipient_id, CHANNEL)  # an id of another channel is refused
         parts = thread_parts([message])
         if not parts:
             return
-        mention = await asyncio.to_thread(self._log.latest_inbound, CHANNEL, str(recipient_id))
+        mention = await asyncio.to_thread(self._log.latest_inbound, CHANNEL, recipient_id)
         if mention is None:
             logger.error("twitter: no mention from %s to reply to; message dropped", recipient_id)
             return
@@ -98,7 +106,6 @@ class TwitterInput(InputChannel):
         self.poller_token = poller_token
         self._log = log
         self._missing_token_logged = False
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @classmethod
     def name(cls) -> str:
@@ -126,21 +133,6 @@ class TwitterInput(InputChannel):
         given = request.headers.get(TOKEN_HEADER) or ""
         return hmac.compare_digest(given.encode(), self.poller_token.encode())
 
-    @asynccontextmanager
-    async def _one_at_a_time(self, tweet_id: str) -> AsyncIterator[None]:
-        """Serialise requests for the same tweet (a poller retrying after a timeout)."""
-        lock, users = self._locks.get(tweet_id) or (asyncio.Lock(), 0)
-        self._locks[tweet_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[tweet_id]
-            if users <= 1:
-                del self._locks[tweet_id]
-            else:
-                self._locks[tweet_id] = (lock, users - 1)
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sscn_twitter_webhook", __name__)
 
@@ -157,25 +149,29 @@ class TwitterInput(InputChannel):
                 return response.json({"error": error}, status=400)
             metadata = {k: body["metadata"].get(k) for k in METADATA_FIELDS}
             metadata["tweet_id"] = tweet_id = str(metadata["tweet_id"])
-            sender = body["sender"]
-            async with self._one_at_a_time(tweet_id):
-                mention, _ = await asyncio.to_thread(
-                    self.log.receive,
-                    CHANNEL,
-                    sender,
-                    tweet_id,
-                    body["message"],
-                    parse_time(metadata.get("created_at")),
+            sender = conversation_id(CHANNEL, body["sender"])
+            mention, outcome = await asyncio.to_thread(
+                self.log.admit,
+                CHANNEL,
+                sender,
+                tweet_id,
+                body["message"],
+                parse_time(metadata.get("created_at")),
+            )
+            if outcome == BUSY:
+                return response.json(
+                    {"error": "mention is being handled; send it again later"},
+                    status=503,
+                    headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
                 )
-                if mention.status == RECEIVED:  # new, or an earlier attempt died midway
-                    try:
-                        parts = await self._answer(on_new_message, sender, body, metadata)
-                    except Exception:
-                        logger.exception("twitter: mention %s could not be handled", tweet_id)
-                        return response.json({"error": "message could not be handled"}, 500)
-                    await asyncio.to_thread(self.log.add_parts, mention, parts)
-                    mention = await asyncio.to_thread(self.log.get, mention.id)
-                stored = await asyncio.to_thread(self.log.parts, mention.id)
+            if outcome == ADMITTED:
+                try:
+                    mention = await self._answer_and_store(on_new_message, mention, body, metadata)
+                except Exception:
+                    logger.exception("twitter: mention %s could not be handled", tweet_id)
+                    await asyncio.to_thread(self.log.release, mention.id)
+                    return response.json({"error": "message could not be handled"}, 500)
+            stored = await asyncio.to_thread(self.log.parts, mention.id)
             return response.json(
                 {
                     "status": mention.status,
@@ -189,20 +185,25 @@ class TwitterInput(InputChannel):
 
         return webhook
 
-    async def _answer(
+    async def _answer_and_store(
         self,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        sender: str,
+        mention: Message,
         body: dict[str, Any],
         metadata: dict[str, Any],
-    ) -> list[str]:
-        """Run the dialogue on the mention; its replies as public reply parts."""
+    ) -> Message:
+        """Run the dialogue on the claimed mention and store its replies as public
+        reply parts (the mention becomes "processed"); the mention as stored."""
+        parts: list[str] = []
         inbound = prepare_inbound(body["message"])  # the privacy gate: NIK redacted
-        if inbound is None:  # nothing but handles: nothing to answer
-            return []
-        collector = CollectingOutputChannel()
-        await on_new_message(user_message(inbound, collector, sender, self.name(), metadata))
-        return thread_parts(collector.messages)
+        if inbound is not None:  # None: nothing but handles, nothing to answer
+            collector = CollectingOutputChannel()
+            await on_new_message(
+                user_message(inbound, collector, mention.conversation_id, self.name(), metadata)
+            )
+            parts = thread_parts(collector.messages)
+        await asyncio.to_thread(self.log.add_parts, mention, parts)
+        return await asyncio.to_thread(self.log.get, mention.id)
 
 
 def parse_payload(request: Request) -> tuple[dict[str, Any], str | None]:

@@ -1,17 +1,21 @@
-"""Socket.IO input channel for the web chat, with working session persistence.
+"""Socket.IO input channel for the web chat, with working, server-signed sessions.
 
 Rasa 3.6's ``SocketIOInput`` calls ``sio.enter_room`` without ``await``; with
 python-socketio >= 5.10 that is a coroutine, so with session persistence the
 bot's replies never reach the browser (Rasa issue 13027). This channel awaits
 it, validates what the browser sends, passes every text through the privacy
 gate and serves the chat page at ``/webhooks/webchat/``.
+
+Sessions are issued by the server (``sessions.py``): ``session_request`` gets
+the proposed token back only if its signature verifies, else a new one; a
+message is accepted only with a verified token. The conversation is
+``webchat:<session>`` and the socket.io room is ``<session>``; the output
+refuses any recipient that is not a web chat conversation.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.conversations import conversation_id, platform_id
 from bot.inbound import prepare_inbound
 from channels.inbound import user_message
 from channels.records import ChannelRecords
+from channels.webchat.sessions import SessionSigner, signer_from_env
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -34,12 +40,7 @@ STATIC_FILES = {
     "chat.css": "text/css",
     "socket.io.min.js": "application/javascript",
 }
-SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-def valid_session_id(value: Any) -> str | None:
-    """The session id if it is well formed, else None."""
-    return value if isinstance(value, str) and SESSION_ID_PATTERN.match(value) else None
+CHANNEL = "webchat"
 
 
 class RecordedSocketIOOutput(SocketIOOutput):
@@ -59,9 +60,11 @@ class RecordedSocketIOOutput(SocketIOOutput):
         self._reply_to_id = reply_to_id
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Emit to the conversation's room; an id of another channel is refused."""
+        room = platform_id(recipient_id, CHANNEL)
         text = message.get("text")
         author = message.get("author") or self._author  # agents' messages carry one
-        await super().send_response(recipient_id, message)
+        await super().send_response(room, message)
         if text:
             await self._records.sent(recipient_id, text, author, self._reply_to_id)
 
@@ -69,7 +72,8 @@ class RecordedSocketIOOutput(SocketIOOutput):
 class WebChatInput(SocketIOInput):
     """The web chat channel; credentials as for Rasa's ``socketio`` channel."""
 
-    records = ChannelRecords("webchat")
+    records = ChannelRecords(CHANNEL)
+    signer: SessionSigner | None = None
 
     def get_output_channel(self) -> SocketIOOutput | None:
         """For messages not triggered by the applicant: agents' replies via Rasa's API."""
@@ -79,12 +83,13 @@ class WebChatInput(SocketIOInput):
 
     @classmethod
     def name(cls) -> str:
-        return "webchat"
+        return CHANNEL
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
+        signer = self.signer = self.signer or signer_from_env()
 
         @webhook.route("/", methods=["GET"])
         async def page(_: Request) -> HTTPResponse:
@@ -102,34 +107,37 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
-            requested = valid_session_id(data.get("session_id")) if isinstance(data, dict) else None
-            session_id = requested or uuid.uuid4().hex
+            token = data.get("session_id") if isinstance(data, dict) else None
+            session = signer.verify(token)
+            if session is None:  # none proposed, or not one we issued
+                session, token = signer.issue()
             if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+                await sio.enter_room(sid, session, namespace=self.namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
                 logger.warning("webchat: ignoring a malformed message from %s", sid)
                 return
+            room = sid
             if self.session_persistence:
-                sender_id = valid_session_id(data.get("session_id"))
-                if sender_id is None:
-                    logger.warning("webchat: message without a valid session_id ignored")
+                room = signer.verify(data.get("session_id"))
+                if room is None:
+                    logger.warning("webchat: message without a signed session id refused")
                     return
-            else:
-                sender_id = sid
+                await sio.enter_room(sid, room, namespace=self.namespace)  # e.g. a reconnect
             inbound = prepare_inbound(data.get("message"))
             if inbound is None:
                 return
-            record = await self.records.inbound(sender_id, inbound.text)
+            sender_id = conversation_id(CHANNEL, room)
+            admission = await self.records.inbound(sender_id, inbound.text)
             output = RecordedSocketIOOutput(
-                sio, self.bot_message_evt, self.records, reply_to_id=record
+                sio, self.bot_message_evt, self.records, reply_to_id=admission.row_id
             )
             await on_new_message(
                 user_message(inbound, output, sender_id, self.name(), data.get(self.metadata_key))
             )
-            await self.records.answered(record)
+            await self.records.answered(admission.row_id)
 
         return webhook

@@ -60,7 +60,7 @@ def test_nik_is_warned_about_and_never_stored_or_repeated(running_bot):
     replies = " ".join(texts(response))
     assert "jangan kirim NIK" in replies
     assert NIK not in response.text
-    assert NIK not in json.dumps(running_bot.tracker(user))
+    assert NIK not in json.dumps(running_bot.tracker(f"rest:{user}"))
 
 
 def test_empty_long_and_malformed_input(running_bot):

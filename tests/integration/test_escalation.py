@@ -93,7 +93,7 @@ def test_the_transcript_is_in_the_sql_tracker_store(running_bot):
     database = running_bot.env["SSCN_TRACKER_DB"]
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT count(*) FROM events WHERE sender_id = ?", (user,)
+            "SELECT count(*) FROM events WHERE sender_id = ?", (f"rest:{user}",)
         ).fetchone()
     assert rows[0] >= 3  # session start, the user's message, the bot's reply
 

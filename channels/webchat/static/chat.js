@@ -1,6 +1,7 @@
 // Web chat client: talks to Rasa's socket.io channel "webchat".
-// The session id and the transcript live in localStorage, so a page reload
-// continues the same conversation.
+// The server issues a signed session token; it and the transcript live in
+// localStorage, so a page reload continues the same conversation. The stored
+// token is only proposed: messages go out with the token the server confirmed.
 (function () {
   "use strict";
   var SESSION_KEY = "sscn.session_id";
@@ -75,15 +76,17 @@
   transcript.forEach(function (entry) { render(entry, false); });
 
   var socket = io({ path: "/socket.io" });
-  var sessionId = localStorage.getItem(SESSION_KEY);
+  var sessionId = null; // set by the server's session_confirm
 
   function setStatus(state, label) { status.dataset.state = state; status.textContent = label; }
 
   socket.on("connect", function () {
-    socket.emit("session_request", { session_id: sessionId });
+    socket.emit("session_request", { session_id: sessionId || localStorage.getItem(SESSION_KEY) });
   });
   socket.on("session_confirm", function (confirmed) {
-    if (sessionId && confirmed !== sessionId) { transcript = []; saveLog(); list.textContent = ""; }
+    if (confirmed !== localStorage.getItem(SESSION_KEY)) {
+      transcript = []; saveLog(); list.textContent = ""; // a new conversation
+    }
     sessionId = confirmed;
     localStorage.setItem(SESSION_KEY, sessionId);
     setStatus("online", "online");

@@ -16,7 +16,7 @@ from bot.ledger.migrate import upgrade
 from channels.telegram.poller import OFFSET_CURSOR, TelegramPoller
 from tests.channels.telegram.test_webhook import post
 from tests.conftest import TELEGRAM_SECRET
-from tests.fake_telegram import text_update
+from tests.fake_telegram import FakeTelegram, text_update
 from tests.integration.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -61,3 +61,28 @@ def test_updates_are_forwarded_once_and_the_offset_is_kept(running_bot, fake_tel
     texts = [call["text"] for call in sent]
     assert len(texts) == replies_to_first + 1  # "halo" answered once, "makasih" once
     assert poll_once(fake_telegram, log, webhook) == 0  # nothing new after the offset
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "wait"), [(503, {"Retry-After": "5"}, 5.0), (500, {}, 1.0)]
+)
+def test_a_webhook_5xx_keeps_the_update_and_waits_before_the_next_round(log, status, headers, wait):
+    fake = FakeTelegram()  # its own: the shared fake holds other tests' updates
+    fake.updates.append(text_update(next(_ids), 9002, "halo"))
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def run() -> int:
+        webhook = httpx.MockTransport(lambda _: httpx.Response(status, headers=headers, json={}))
+        async with Bot(fake.token, base_url=fake.base_url) as bot:
+            poller = TelegramPoller(bot, "http://rasa/webhook", TELEGRAM_SECRET, log, 0, sleep)
+            async with httpx.AsyncClient(transport=webhook) as client:
+                return await poller.poll_once(client)
+
+    try:
+        assert asyncio.run(run()) == 0
+    finally:
+        fake.stop()
+    assert waits == [wait] and log.cursor(OFFSET_CURSOR) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -77,7 +78,7 @@ def test_a_repeated_update_is_answered_once(running_bot, fake_telegram):
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT direction, status, author FROM messages WHERE conversation_id = :c"),
-            {"c": str(chat)},
+            {"c": f"telegram:{chat}"},
         ).all()
     engine.dispose()
     assert ("in", "answered", "applicant") in rows
@@ -103,4 +104,79 @@ def test_a_ticket_over_telegram(running_bot, fake_telegram):
     status = say(running_bot, fake_telegram, chat, f"status {ticket}", expect=2)
     assert ticket in status[0]["text"]
     case = running_bot.sscn("cases", "show", ticket, "--json")
-    assert '"channel": "telegram"' in case.stdout and f'"channel_user": "{chat}"' in case.stdout
+    assert '"channel": "telegram"' in case.stdout
+    assert f'"channel_user": "telegram:{chat}"' in case.stdout
+
+    # A REST client naming the chat (as it is, or namespaced) reaches neither the case
+    # nor the applicant's conversation.
+    before = [e for e in running_bot.tracker(f"telegram:{chat}")["events"] if e["event"] == "user"]
+    for sender in (str(chat), f"telegram:{chat}"):
+        answer = " ".join(
+            m.get("text", "") for m in running_bot.say(sender, f"status {ticket}").json()
+        )
+        assert "tidak ditemukan" in answer
+        latest = " ".join(
+            m.get("text", "") for m in running_bot.say(sender, "aduan saya gimana?").json()
+        )
+        assert ticket not in latest
+    after = [e for e in running_bot.tracker(f"telegram:{chat}")["events"] if e["event"] == "user"]
+    assert after == before
+
+
+def deliver_at_once(bot, update: dict, copies: int, instances: int = 1) -> list:
+    """``copies`` deliveries of one update at the same moment (spread over instances)."""
+    urls = bot.rasa_urls[:instances]
+    with ThreadPoolExecutor(copies) as pool:
+        return list(
+            pool.map(
+                lambda n: requests.post(
+                    f"{urls[n % len(urls)]}/webhooks/telegram/webhook",
+                    json=update,
+                    headers={SECRET_HEADER: TELEGRAM_SECRET},
+                    timeout=60,
+                ),
+                range(copies),
+            )
+        )
+
+
+def assert_answered_once(bot, fake, update: dict, control: int, replies: list) -> None:
+    """One copy handled, the others told to come back (or, if late, told it was handled);
+    redelivered, they are duplicates;
+    the chat got as many replies as a chat that sent the message once, and the
+    conversation has one user message."""
+    outcomes = [r.json()["status"] if r.status_code == 200 else r.status_code for r in replies]
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) <= {"ok", "duplicate", 503}, outcomes
+    assert all(r.headers["Retry-After"] == "5" for r in replies if r.status_code == 503)
+    for url in bot.rasa_urls:
+        again = requests.post(
+            f"{url}/webhooks/telegram/webhook",
+            json=update,
+            headers={SECRET_HEADER: TELEGRAM_SECRET},
+            timeout=30,
+        )
+        assert again.json() == {"status": "duplicate"}
+    chat = update["message"]["chat"]["id"]
+    expected = len(fake.calls_to("sendMessage", control))
+    assert expected and len(fake.calls_to("sendMessage", chat)) == expected
+    events = bot.tracker(f"telegram:{chat}")["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == ["halo min"]
+
+
+def test_concurrent_copies_of_an_update_are_answered_once(running_bot, fake_telegram):
+    control, chat = next(_chats), next(_chats)
+    assert post(running_bot, text_update(next(_ids), control, "halo min")).status_code == 200
+    update = text_update(next(_ids), chat, "halo min")
+    replies = deliver_at_once(running_bot, update, copies=6)
+    assert_answered_once(running_bot, fake_telegram, update, control, replies)
+
+
+def test_a_failed_update_is_released_and_handled_on_redelivery(running_bot, fake_telegram):
+    chat = next(_chats)
+    update = text_update(next(_ids), chat, "halo min")
+    fake_telegram.fail("sendMessage", 0)  # "retry after 0" is a NetworkError: handling fails
+    assert post(running_bot, update).status_code == 500
+    assert post(running_bot, update).json() == {"status": "ok"}  # Telegram's redelivery
+    assert fake_telegram.calls_to("sendMessage", chat)
+    assert post(running_bot, update).json() == {"status": "duplicate"}

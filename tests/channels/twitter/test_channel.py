@@ -47,7 +47,7 @@ def test_a_mention_is_answered_once_briefly_and_publicly_safe(running_bot):
     assert "Balas: Ya, membantu / Tidak membantu" in parts[-1]["text"]
     again = mention(running_bot, "880001", "555", "lupa password sscasn gimana min").json()
     assert again["parts"] == parts
-    users = [e for e in running_bot.tracker("555")["events"] if e["event"] == "user"]
+    users = [e for e in running_bot.tracker("twitter:555")["events"] if e["event"] == "user"]
     assert len(users) == 1  # the dialogue ran once
 
 
@@ -72,7 +72,7 @@ def test_the_poller_posts_rasa_replies_and_agents_reach_x(running_bot):
         assert "35" in reply["tweet"]["text"]
 
         Outbound(running_bot.rasa_url, running_bot.token).send(
-            "557", "Halo, saya Ani.", "agent:ani"
+            "twitter:557", "Halo, saya Ani.", "agent:ani"
         )
         mention_row = log.inbound("twitter", "880201")
         assert [p.status for p in log.parts(mention_row.id)][-1] == PENDING

@@ -12,6 +12,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from bot.conversations import ForeignConversation
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import PENDING, PROCESSED, RECEIVED, MessageLog
 from bot.ledger.migrate import upgrade
@@ -29,10 +30,15 @@ def sanic_test_mode(monkeypatch):
 
 
 @pytest.fixture
-def log(tmp_path):
+def ledger_url(tmp_path):
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     upgrade(url)
-    return MessageLog(make_sessionmaker(make_engine(url)))
+    return url
+
+
+@pytest.fixture
+def log(ledger_url):
+    return MessageLog(make_sessionmaker(make_engine(ledger_url)))
 
 
 class FakeBot:
@@ -101,11 +107,11 @@ def test_a_mention_is_answered_with_reply_parts(log):
         "Apakah jawaban ini membantu?\nBalas: Ya, membantu / Tidak membantu"
     )
     (message,) = bot.seen
-    assert message.input_channel == "twitter" and message.sender_id == "777"
+    assert message.input_channel == "twitter" and message.sender_id == "twitter:777"
     assert message.metadata["display_name"] == "Pelamar Tujuh"
     assert message.metadata["tweet_id"] == "1861"
     row = log.inbound("twitter", "1861")
-    assert row.id == body["inbound_id"] and row.conversation_id == "777"
+    assert row.id == body["inbound_id"] and row.conversation_id == "twitter:777"
     assert row.at.isoformat().startswith("2026-11-28T03:00:00")
 
 
@@ -158,12 +164,48 @@ def test_the_same_tweet_again_returns_the_stored_parts_without_running_the_bot(l
     assert again.json() == first.json()
 
 
-def test_concurrent_posts_of_one_tweet_run_the_bot_once(log):
+def test_concurrent_posts_of_one_tweet_run_the_bot_once_across_instances(log, ledger_url):
     bot = FakeBot()
-    bot.delay = 0.1  # the poller retried while the first request was still running
-    first, second = call(TwitterInput(TOKEN, log), bot, mention(), mention())
+    bot.delay = 0.2  # the poller retried while the first request was still running
+    channel = TwitterInput(TOKEN, log)
+    # Two Rasa instances: separate channels (and locks) sharing only the database.
+    other = TwitterInput(TOKEN, MessageLog(make_sessionmaker(make_engine(ledger_url))))
+    replies = call_both(channel, other, bot, mention())
     assert len(bot.seen) == 1
-    assert first.json() == second.json() and len(first.json()["parts"]) == 1
+    statuses = sorted(r.status_code for r in replies)
+    assert statuses == [200, 503, 503, 503], [r.text for r in replies]
+    busy = next(r for r in replies if r.status_code == 503)
+    assert busy.headers["Retry-After"] == "5"
+    (again,) = call(other, bot, mention())  # the poller's next round
+    answered = next(r for r in replies if r.status_code == 200)
+    assert again.json() == answered.json() and len(again.json()["parts"]) == 1
+    assert len(bot.seen) == 1
+
+
+def call_both(first: TwitterInput, second: TwitterInput, bot: FakeBot, request: dict):
+    """Two copies of ``request`` to each of two channels mounted in two apps, at once."""
+    apps = []
+    for channel in (first, second):
+        app = Sanic(f"twitter_test_{next(_apps)}")
+        app.blueprint(channel.blueprint(bot), url_prefix="/webhooks/twitter")
+        apps.append(app)
+
+    async def run() -> list[httpx.Response]:
+        clients = []
+        for app in apps:
+            await app._startup()
+            clients.append(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rasa")
+            )
+        try:
+            return await asyncio.gather(
+                *(c.post("/webhooks/twitter/webhook", **request) for c in clients * 2)
+            )
+        finally:
+            for client in clients:
+                await client.aclose()
+
+    return asyncio.run(run())
 
 
 def test_a_failed_run_is_a_500_and_runs_again_next_time(log):
@@ -172,7 +214,7 @@ def test_a_failed_run_is_a_500_and_runs_again_next_time(log):
     channel = TwitterInput(TOKEN, log)
     (failed,) = call(channel, bot, mention())
     assert failed.status_code == 500
-    assert log.inbound("twitter", "1861").status == RECEIVED
+    assert log.inbound("twitter", "1861").status == RECEIVED  # and its claim released
     (retried,) = call(channel, bot, mention())
     assert retried.status_code == 200 and len(retried.json()["parts"]) == 1
     assert len(bot.seen) == 2
@@ -205,10 +247,13 @@ def test_agents_messages_are_queued_on_the_latest_mention(log):
     async def agent_writes() -> None:
         # What Rasa does with a bot event posted with output_channel=latest.
         await output.send_response(
-            "777", {"text": "Halo, saya Ani. Email saya ani@bkn.go.id", "author": "agent:ani"}
+            "twitter:777",
+            {"text": "Halo, saya Ani. Email saya ani@bkn.go.id", "author": "agent:ani"},
         )
-        await output.send_response("777", {"text": "Sudah beres?", "buttons": [{"title": "Ya"}]})
-        await output.send_text_message("999", "nobody mentioned us")  # dropped
+        await output.send_response(
+            "twitter:777", {"text": "Sudah beres?", "buttons": [{"title": "Ya"}]}
+        )
+        await output.send_text_message("twitter:999", "nobody mentioned us")  # dropped
 
     asyncio.run(agent_writes())
     latest = log.inbound("twitter", "1862")
@@ -217,4 +262,14 @@ def test_agents_messages_are_queued_on_the_latest_mention(log):
     assert agent_part.text == "Halo, saya Ani. Email saya [EMAIL]"
     assert (question.author, question.text) == ("agent", "Sudah beres?\nBalas: Ya")
     assert latest.status == PROCESSED
-    assert log.latest_inbound("twitter", "999") is None
+    assert log.latest_inbound("twitter", "twitter:999") is None
+
+
+@pytest.mark.parametrize("recipient", ["777", "webchat:777", "rest:777", "twitter:"])
+def test_agents_messages_to_another_channels_conversation_are_refused(log, recipient):
+    channel = TwitterInput(TOKEN, log)
+    call(channel, FakeBot(), mention())
+    output = channel.get_output_channel()
+    with pytest.raises(ForeignConversation):
+        asyncio.run(output.send_text_message(recipient, "Halo, saya Ani."))
+    assert len(log.parts(log.inbound("twitter", "1861").id)) == 1  # only the bot's reply
