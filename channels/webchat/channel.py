@@ -31,7 +31,7 @@ from bot.conversations import conversation_id, platform_id
 from bot.inbound import prepare_inbound
 from channels.inbound import user_message
 from channels.records import ChannelRecords
-from channels.webchat.sessions import SessionSigner, signer_from_env
+from channels.webchat.sessions import signer_from_env
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -73,7 +73,6 @@ class WebChatInput(SocketIOInput):
     """The web chat channel; credentials as for Rasa's ``socketio`` channel."""
 
     records = ChannelRecords(CHANNEL)
-    signer: SessionSigner | None = None
 
     def get_output_channel(self) -> SocketIOOutput | None:
         """For messages not triggered by the applicant: agents' replies via Rasa's API."""
@@ -89,7 +88,7 @@ class WebChatInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
-        signer = self.signer = self.signer or signer_from_env()
+        signer = signer_from_env()
 
         @webhook.route("/", methods=["GET"])
         async def page(_: Request) -> HTTPResponse:
