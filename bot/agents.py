@@ -1,15 +1,23 @@
-"""Console accounts: hashed passwords, lock-out after failed log-ins, sessions.
+"""Console accounts: hashed passwords, throttled log-ins, sessions.
 
 Passwords are hashed with scrypt (stdlib) and a per-password salt. A session
 cookie carries a random token; the database keeps only its SHA-256, with the
 session's CSRF token and expiry.
+
+Failed log-ins are counted in the database (so every console instance sees them)
+per (user name, source address) and per source address: past a limit, that key
+waits 1 s, 2 s, 4 s ... up to a cap before the next try. A stranger can slow down
+only their own address, never lock the real agent out, and an unknown user name
+is counted, answered and timed like a wrong password.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import math
 import os
 import secrets
 from collections.abc import Callable
@@ -19,19 +27,24 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.ledger.models import Agent, AgentSession
+from bot.ledger.models import Agent, AgentSession, LoginThrottle
 
 ROLES = ("agent", "supervisor")
-MAX_FAILED_LOGINS = int(os.environ.get("SSCN_CONSOLE_MAX_FAILED_LOGINS", "5"))
-LOCKOUT = dt.timedelta(minutes=int(os.environ.get("SSCN_CONSOLE_LOCKOUT_MINUTES", "15")))
 SESSION_LIFETIME = dt.timedelta(hours=int(os.environ.get("SSCN_CONSOLE_SESSION_HOURS", "10")))
 MIN_PASSWORD_CHARS = 10
+MAX_USERNAME_CHARS = 60
+MAX_DISPLAY_NAME_CHARS = 120
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8, keeping lone surrogates (from a garbled form) instead of failing."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    digest = hashlib.scrypt(_utf8(password), salt=salt, **_SCRYPT)
     return f"scrypt${salt.hex()}${digest.hex()}"
 
 
@@ -42,12 +55,31 @@ def check_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    candidate = hashlib.scrypt(_utf8(password), salt=bytes.fromhex(salt), **_SCRYPT)
     return hmac.compare_digest(candidate.hex(), digest)
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches: unknown users cost one scrypt check too."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def _valid_username(username: str) -> bool:
+    return bool(username) and username.replace(".", "").replace("_", "").isalnum()
+
+
+def _plausible_username(username: str) -> bool:
+    """Could be a stored user name (checked before any query with it)."""
+    return _valid_username(username) and len(username) <= MAX_USERNAME_CHARS
+
+
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(_utf8(token)).hexdigest()
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256(_utf8("\0".join(parts))).hexdigest()
 
 
 class AccountError(ValueError):
@@ -58,7 +90,7 @@ class AccountError(ValueError):
 class LoginResult:
     agent: Agent | None
     token: str | None = None
-    locked: bool = False
+    retry_after: int = 0  # seconds to wait before the next try (throttled), else 0
 
 
 @dataclass(frozen=True)
@@ -67,21 +99,104 @@ class ActiveSession:
     csrf_token: str
 
 
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    per_account: int = 5  # failures from one source for one user name before waiting
+    per_source: int = 20  # failures from one source across user names (password spraying)
+    first_wait: dt.timedelta = dt.timedelta(seconds=1)
+    max_wait: dt.timedelta = dt.timedelta(minutes=15)
+    forget_after: dt.timedelta = dt.timedelta(hours=1)  # quiet time that clears a count
+
+    @classmethod
+    def from_env(cls) -> ThrottlePolicy:
+        return cls(
+            per_account=int(os.environ.get("SSCN_CONSOLE_LOGIN_LIMIT", "5")),
+            per_source=int(os.environ.get("SSCN_CONSOLE_LOGIN_SOURCE_LIMIT", "20")),
+            max_wait=dt.timedelta(
+                minutes=int(os.environ.get("SSCN_CONSOLE_LOGIN_MAX_WAIT_MINUTES", "15"))
+            ),
+        )
+
+    def wait_after(self, failures: int, limit: int) -> dt.timedelta | None:
+        """How long a key with ``failures`` must wait: doubling from the limit on."""
+        if failures < limit:
+            return None
+        return min(self.first_wait * 2 ** min(failures - limit, 32), self.max_wait)
+
+
+class Throttle:
+    """Failed log-ins per key, in the database: shared by every console instance."""
+
+    def __init__(self, sessions: sessionmaker, policy: ThrottlePolicy) -> None:
+        self._sessions = sessions
+        self._policy = policy
+
+    def wait(self, limits: dict[str, int], now: dt.datetime) -> int:
+        """Whole seconds until a log-in under these keys may be tried (0: now)."""
+        with self._sessions() as session:
+            ends = session.execute(
+                select(LoginThrottle.blocked_until).where(LoginThrottle.key.in_(list(limits)))
+            ).scalars()
+            until = max((end for end in ends if end and end > now), default=None)
+        return math.ceil((until - now).total_seconds()) if until else 0
+
+    def fail(self, limits: dict[str, int], now: dt.datetime) -> None:
+        """Count one failure under each key (a key maps to its limit)."""
+        try:
+            self._count(limits, now)
+        except IntegrityError:  # another instance inserted the same new key first
+            self._count(limits, now)
+
+    def forget(self, key: str) -> None:
+        with self._sessions() as session, session.begin():
+            session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+    def _count(self, limits: dict[str, int], now: dt.datetime) -> None:
+        with self._sessions() as session, session.begin():
+            # Writing first takes SQLite's write lock, so the counts below are not lost.
+            session.execute(
+                delete(LoginThrottle).where(
+                    LoginThrottle.last_failure_at < now - self._policy.forget_after
+                )
+            )
+            for key, limit in limits.items():
+                row = session.get(LoginThrottle, key, with_for_update=True)
+                if row is None:
+                    row = LoginThrottle(key=key, failures=0)
+                    session.add(row)
+                row.failures += 1
+                row.last_failure_at = now
+                wait = self._policy.wait_after(row.failures, limit)
+                row.blocked_until = now + wait if wait else None
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
 class AgentStore:
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        clock: Callable[[], dt.datetime] = utcnow,
+        policy: ThrottlePolicy | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._policy = policy or ThrottlePolicy.from_env()
+        self._throttle = Throttle(sessions, self._policy)
 
     def add(self, username: str, display_name: str, role: str, password: str) -> Agent:
         username = username.strip().lower()
         if role not in ROLES:
             raise AccountError(f"peran harus salah satu dari: {', '.join(ROLES)}")
-        if not username or not username.replace(".", "").replace("_", "").isalnum():
+        if not _valid_username(username):
             raise AccountError("nama pengguna hanya boleh huruf, angka, '.' dan '_'")
+        if len(username) > MAX_USERNAME_CHARS or len(display_name) > MAX_DISPLAY_NAME_CHARS:
+            raise AccountError(
+                f"nama pengguna maks. {MAX_USERNAME_CHARS} karakter, "
+                f"nama tampilan maks. {MAX_DISPLAY_NAME_CHARS}"
+            )
         if len(password) < MIN_PASSWORD_CHARS:
             raise AccountError(f"kata sandi minimal {MIN_PASSWORD_CHARS} karakter")
         agent = Agent(
@@ -89,7 +204,6 @@ class AgentStore:
             display_name=display_name.strip() or username,
             role=role,
             password_hash=hash_password(password),
-            failed_logins=0,
             active=True,
             created_at=self._clock(),
         )
@@ -105,6 +219,8 @@ class AgentStore:
             return list(session.execute(select(Agent).order_by(Agent.username)).scalars())
 
     def set_active(self, username: str, active: bool) -> None:
+        if not _plausible_username(username):
+            raise AccountError("tidak ada petugas dengan nama itu")
         with self._sessions() as session, session.begin():
             agent = session.execute(
                 select(Agent).where(Agent.username == username)
@@ -115,27 +231,43 @@ class AgentStore:
             if not active:
                 session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
 
-    def log_in(self, username: str, password: str) -> LoginResult:
-        """A session token, or why not; too many failures lock the account for a while."""
+    def log_in(self, username: str, password: str, source: str) -> LoginResult:
+        """A session token, or why not. Failures are throttled per (name, source) and
+        per source; an unknown name costs the same work and gets the same answer."""
+        username = username.strip().lower()
+        account_key = _key("account", username, source)
+        limits = {
+            account_key: self._policy.per_account,
+            _key("source", source): self._policy.per_source,
+        }
         now = self._clock()
-        with self._sessions() as session, session.begin():
-            agent = session.execute(
-                select(Agent).where(Agent.username == username.strip().lower())
+        wait = self._throttle.wait(limits, now)
+        if wait:
+            return LoginResult(None, retry_after=wait)
+        agent = self.by_username(username)
+        known = agent is not None and agent.active
+        matches = check_password(password, agent.password_hash if known else _dummy_hash())
+        if not (known and matches):
+            self._throttle.fail(limits, now)
+            return LoginResult(None)
+        self._throttle.forget(account_key)
+        return LoginResult(agent, self._open_session(agent, now))
+
+    def by_username(self, username: str) -> Agent | None:
+        if not _plausible_username(username):
+            return None  # spares the database odd input (NUL, megabytes)
+        with self._sessions() as session:
+            return session.execute(
+                select(Agent).where(Agent.username == username)
             ).scalar_one_or_none()
-            if agent is None or not agent.active:
-                hash_password(password)  # same work either way: no user enumeration by timing
-                return LoginResult(None)
-            if agent.locked_until and agent.locked_until > now:
-                return LoginResult(None, locked=True)
-            if not check_password(password, agent.password_hash):
-                agent.failed_logins += 1
-                if agent.failed_logins >= MAX_FAILED_LOGINS:
-                    agent.locked_until, agent.failed_logins = now + LOCKOUT, 0
-                return LoginResult(
-                    None, locked=agent.locked_until is not None and agent.locked_until > now
-                )
-            agent.failed_logins, agent.locked_until = 0, None
-            token = secrets.token_urlsafe(32)
+
+    def by_id(self, agent_id: int) -> Agent | None:
+        with self._sessions() as session:
+            return session.get(Agent, agent_id)
+
+    def _open_session(self, agent: Agent, now: dt.datetime) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._sessions() as session, session.begin():
             session.add(
                 AgentSession(
                     token_hash=_token_hash(token),
@@ -145,7 +277,7 @@ class AgentStore:
                     expires_at=now + SESSION_LIFETIME,
                 )
             )
-            return LoginResult(agent, token)
+        return token
 
     def session(self, token: str | None) -> ActiveSession | None:
         """The logged-in agent of a cookie token, if the session is valid."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import Status
 from bot.ledger.models import Case
 from bot.ledger.service import Ledger
+from bot.privacy import redact_personal_data
 from bot.topics import load_topics
 
 NEARLY_DUE_WORKING_DAYS = 2
@@ -38,6 +40,32 @@ class QueueRow:
 
 def local(moment: dt.datetime | None) -> str:
     return moment.astimezone(WIB).strftime("%d-%m-%Y %H.%M") if moment else "-"
+
+
+def redact(text: str | None) -> str:
+    """Personal data out of text shown to agents (again: it should be out already)."""
+    return redact_personal_data(text) if text else ""
+
+
+def mask_contact(value: str) -> str:
+    """An e-mail as ``a***@gmail.com``, a phone number as ``08********12`` (like a NIK)."""
+    name, at, domain = value.strip().rpartition("@")
+    if at:
+        return f"{name[:1]}***@{domain}"
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 6:
+        return "*" * len(digits)
+    return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
+
+
+def split_contacts(stored: str) -> list[str]:
+    """The contacts the intake found, as the ledger keeps them (joined by ", ")."""
+    return [value.strip() for value in stored.split(", ") if value.strip()]
+
+
+def redacted_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Transcript lines with personal data redacted from their text."""
+    return [{**line, "text": redact(line.get("text"))} for line in lines]
 
 
 def queue_rows(
@@ -77,7 +105,7 @@ def queue_rows(
                 age_working_days=ledger.calendar.working_days_between(case.received_at, now),
                 due=local(due),
                 urgency=urgency,
-                summary=case.summary,
+                summary=redact(case.summary),
                 taken_over_by=case.taken_over_by,
                 mine=case.assigned_agent_id == agent_id,
             )

@@ -158,10 +158,19 @@ class Agent(Base):
     display_name = Column(String(120), nullable=False)
     role = Column(String(20), nullable=False)  # agent | supervisor
     password_hash = Column(String(300), nullable=False)
-    failed_logins = Column(Integer, nullable=False, default=0)
-    locked_until = Column(UTCDateTime)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class LoginThrottle(Base):
+    """Failed console log-ins under one key: an (account, source address) pair, or a
+    source address across accounts. The key is a SHA-256, so neither is stored."""
+
+    __tablename__ = "login_throttles"
+    key = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False)
+    blocked_until = Column(UTCDateTime)
+    last_failure_at = Column(UTCDateTime, nullable=False, index=True)
 
 
 class AgentSession(Base):

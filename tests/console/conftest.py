@@ -1,20 +1,40 @@
-"""A real console server next to the session's running bot, with two accounts."""
+"""Real console servers over HTTP.
+
+``console_url``: next to the session's running bot (Rasa, actions), two accounts.
+``console``, ``secure_console``, ``proxied_console``: on their own ledger with a
+fake Rasa API (no model to train), three accounts, cases filed by the test; with
+the default settings, with ``SSCN_CONSOLE_SECURE_COOKIES=1``, and behind one
+trusted proxy (``SSCN_CONSOLE_TRUSTED_PROXY=1``).
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import signal
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 from bot.agents import AgentStore
+from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import make_engine, make_sessionmaker
-from tests.integration.servers import VENV_BIN, free_port, wait_until_up
+from bot.ledger.migrate import upgrade
+from bot.ledger.service import Ledger, NewCase
+from tests.console.fake_rasa import FakeRasa
+from tests.integration.servers import LEDGER_KEY, VENV_BIN, free_port, wait_until_up
 
 PASSWORD = "kata-sandi-uji-123"
 ACCOUNTS = (("ani", "Ani (Humas)", "agent"), ("sari", "Sari (Supervisor)", "supervisor"))
+TEAM = (*ACCOUNTS, ("budi", "Budi (Humas)", "agent"))
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_conversations = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +76,126 @@ def logged_in(console_url: str, username: str) -> tuple[requests.Session, str]:
     assert reply.url.rstrip("/") == console_url, reply.text[:500]
     csrf = reply.text.split('name="csrf_token" value="')[1].split('"')[0]
     return session, csrf
+
+
+class SourceAdapter(HTTPAdapter):
+    """Connections from a given loopback address (127.0.0.2, ...): another client."""
+
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["source_address"] = (self._address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client(address: str = "127.0.0.1") -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", SourceAdapter(address))
+    return session
+
+
+@dataclass
+class Console:
+    """A console process on its own ledger, and the test's view of that ledger."""
+
+    url: str
+    database_url: str
+    rasa: FakeRasa
+    log: Path
+    process: subprocess.Popen
+
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(make_sessionmaker(make_engine(self.database_url)), FieldCipher(LEDGER_KEY))
+
+    @property
+    def agents(self) -> AgentStore:
+        return AgentStore(make_sessionmaker(make_engine(self.database_url)))
+
+    def file_case(self, **fields: str) -> str:
+        """A new case (a conversation of its own in the fake Rasa); its ticket."""
+        conversation = f"webchat:{next(_conversations):04d}"
+        new = NewCase(
+            channel="webchat",
+            channel_user=conversation,
+            conversation_id=conversation,
+            kind="complaint",
+            summary=fields.pop("summary", "kartu ujian tidak bisa dicetak"),
+            **fields,
+        )
+        return self.ledger.file(new).case.ticket
+
+    def session_of(self, username: str) -> tuple[requests.Session, str]:
+        """Logged in as ``username`` without the log-in form: a session and its CSRF."""
+        token = self.agents.log_in(username, PASSWORD, "fixture").token
+        session = requests.Session()
+        session.cookies.set("sscn_session", token)
+        return session, self.agents.session(token).csrf_token
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=20)
+
+
+def start_console(directory: Path, **settings: str) -> Console:
+    database_url = f"sqlite:///{directory / 'ledger.db'}"
+    upgrade(database_url)
+    store = AgentStore(make_sessionmaker(make_engine(database_url)))
+    for username, name, role in TEAM:
+        store.add(username, name, role, PASSWORD)
+    rasa = FakeRasa()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SSCN_", "SANIC_"))},
+        "SSCN_DATABASE_URL": database_url,
+        "SSCN_LEDGER_KEY": LEDGER_KEY,
+        "SSCN_RASA_URL": rasa.url,
+        "SSCN_RASA_AUTH_TOKEN": "fake-rasa-secret",
+        **settings,
+    }
+    port, log = free_port(), directory / "console.log"
+    process = subprocess.Popen(
+        [str(VENV_BIN / "sscn"), "console", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(f"{url}/health", process, log)
+    return Console(url, database_url, rasa, log, process)
+
+
+def _serve(directory: Path, **settings: str) -> Iterator[Console]:
+    console = start_console(directory, **settings)
+    yield console
+    console.stop()
+    console.rasa.stop()
+
+
+@pytest.fixture(scope="session")
+def console(tmp_path_factory) -> Iterator[Console]:
+    yield from _serve(tmp_path_factory.mktemp("console-default"))
+
+
+@pytest.fixture(scope="session")
+def secure_console(tmp_path_factory) -> Iterator[Console]:
+    yield from _serve(tmp_path_factory.mktemp("console-secure"), SSCN_CONSOLE_SECURE_COOKIES="1")
+
+
+@pytest.fixture(scope="session")
+def proxied_console(tmp_path_factory) -> Iterator[Console]:
+    yield from _serve(tmp_path_factory.mktemp("console-proxied"), SSCN_CONSOLE_TRUSTED_PROXY="1")
+
+
+def log_in_form(session: requests.Session, url: str, username: str, password: str, **headers):
+    """Fill in the log-in form as a browser would; the reply after the redirect."""
+    page = session.get(f"{url}/masuk", headers=headers, timeout=10)
+    token = CSRF.search(page.text).group(1)
+    return session.post(
+        f"{url}/masuk",
+        data={"csrf_token": token, "username": username, "password": password},
+        headers=headers,
+        timeout=30,
+    )
