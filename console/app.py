@@ -37,6 +37,7 @@ from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
 from bot.ledger.lifecycle import IllegalTransition, Status
 from bot.ledger.models import Agent, Case, Unit
 from bot.ledger.service import Ledger, UnknownCase
+from bot.privacy import mask_nik
 from bot.reports import REPORT_CHANNELS
 from bot.reports.figures import Period, build_report
 from bot.reports.render import as_csv, as_html, as_json
@@ -315,7 +316,7 @@ def create_app(settings: ConsoleSettings | None = None, name: str = "sscn_consol
         )
         return {
             "case": case,
-            "nik": decrypted(case.nik_encrypted, lambda clear: ledger.masked_nik(case)),
+            "nik": decrypted(case.nik_encrypted, mask_nik),
             "contacts": contacts,
             "description": redact(case.description or case.summary),
             "events": [
