@@ -3,6 +3,11 @@
 Each channel process opens the log lazily; when the database is down, messages
 are still answered and only their records are missing (a warning is logged).
 Blocking database calls run in a thread, off the event loop.
+
+Recording an inbound message starts the turn (``channels/turn.py``): when the
+action server failed during it, the applicant got an apology instead of an
+answer, and ``answered`` records the message as ``failed`` with the reason, so
+it counts as unanswered in reports and agents can find it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
-from bot.ledger.messages import ADMITTED, ANSWERED, MessageLog
+from bot.ledger.messages import ADMITTED, ANSWERED, FAILED, MessageLog
+from channels.turn import current_turn, start_turn
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +52,7 @@ class ChannelRecords:
     ) -> Admission:
         """Record a message; with a platform id, also claim it so that concurrent
         copies (in any process) are handled once. A database that is down admits it."""
+        start_turn()
         try:
             if external_id is None:
                 row, _ = await asyncio.to_thread(
@@ -63,6 +70,11 @@ class ChannelRecords:
         return Admission(outcome, row.id)
 
     async def answered(self, row_id: int | None) -> None:
+        """The turn is over: answered, or failed when the dialogue could not run."""
+        turn = current_turn()
+        if turn is not None and turn.failure:
+            await self._quietly(self.log.set_status, row_id, FAILED, turn.failure, what="failed")
+            return
         await self._quietly(self.log.set_status, row_id, ANSWERED, what="marked answered")
 
     async def release(self, row_id: int | None) -> None:

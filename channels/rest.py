@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from bot.conversations import conversation_id
 from bot.inbound import prepare_inbound
+from bot.privacy import redact_personal_data
 from channels.inbound import user_message
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def parse_payload(request: Request) -> tuple[dict[str, Any] | None, str | None]:
     sender = body.get("sender")
     if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
         return None, "'sender' must be 1-128 letters, digits or ._:@+-"
+    if redact_personal_data(sender) != sender:  # it would be stored as a conversation id
+        return None, "'sender' must not contain a NIK, phone number or e-mail address"
     if not isinstance(body.get("message"), str):
         return None, "'message' must be a string"
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):

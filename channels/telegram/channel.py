@@ -152,9 +152,10 @@ class TelegramInput(InputChannel):
                 return response.json({"error": str(error) or "body is not valid JSON"}, status=400)
             if incoming is None:
                 return response.json({"status": "ignored"})
+            gated = prepare_inbound(incoming.text)  # recorded as the dialogue will see it
             admission = await self.records.inbound(
                 conversation_id(CHANNEL, incoming.chat_id),
-                incoming.text or "",
+                gated.text if gated else "",
                 str(incoming.update_id),
                 incoming.at,
             )

@@ -41,11 +41,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.conversations import conversation_id, platform_id
-from bot.inbound import prepare_inbound
+from bot.inbound import InboundText, prepare_inbound
 from bot.ledger.db import make_engine, make_sessionmaker
-from bot.ledger.messages import ADMITTED, BUSY, Message, MessageLog
+from bot.ledger.messages import ADMITTED, BUSY, PROCESSED, Message, MessageLog
 from bot.tweets import thread_parts
 from channels.inbound import user_message
+from channels.turn import start_turn
 
 logger = logging.getLogger(__name__)
 CHANNEL = "twitter"
@@ -150,12 +151,13 @@ class TwitterInput(InputChannel):
             metadata = {k: body["metadata"].get(k) for k in METADATA_FIELDS}
             metadata["tweet_id"] = tweet_id = str(metadata["tweet_id"])
             sender = conversation_id(CHANNEL, body["sender"])
+            inbound = prepare_inbound(body["message"])  # the privacy gate, before any record
             mention, outcome = await asyncio.to_thread(
                 self.log.admit,
                 CHANNEL,
                 sender,
                 tweet_id,
-                body["message"],
+                inbound.text if inbound else "",
                 parse_time(metadata.get("created_at")),
             )
             if outcome == BUSY:
@@ -166,7 +168,9 @@ class TwitterInput(InputChannel):
                 )
             if outcome == ADMITTED:
                 try:
-                    mention = await self._answer_and_store(on_new_message, mention, body, metadata)
+                    mention = await self._answer_and_store(
+                        on_new_message, mention, inbound, metadata
+                    )
                 except Exception:
                     logger.exception("twitter: mention %s could not be handled", tweet_id)
                     await asyncio.to_thread(self.log.release, mention.id)
@@ -189,13 +193,14 @@ class TwitterInput(InputChannel):
         self,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         mention: Message,
-        body: dict[str, Any],
+        inbound: InboundText | None,
         metadata: dict[str, Any],
     ) -> Message:
         """Run the dialogue on the claimed mention and store its replies as public
-        reply parts (the mention becomes "processed"); the mention as stored."""
+        reply parts (the mention becomes "processed"); the mention as stored. When the
+        action server failed, the parts are the apology and the mention keeps the reason."""
         parts: list[str] = []
-        inbound = prepare_inbound(body["message"])  # the privacy gate: NIK redacted
+        turn = start_turn()
         if inbound is not None:  # None: nothing but handles, nothing to answer
             collector = CollectingOutputChannel()
             await on_new_message(
@@ -203,6 +208,8 @@ class TwitterInput(InputChannel):
             )
             parts = thread_parts(collector.messages)
         await asyncio.to_thread(self.log.add_parts, mention, parts)
+        if turn.failure:
+            await asyncio.to_thread(self.log.set_status, mention.id, PROCESSED, turn.failure)
         return await asyncio.to_thread(self.log.get, mention.id)
 
 

@@ -16,6 +16,7 @@ refuses any recipient that is not a web chat conversation.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from socketio import AsyncServer
 from bot.conversations import conversation_id, platform_id
 from bot.inbound import prepare_inbound
 from channels.inbound import user_message
+from channels.rasa_server import cors_origins
 from channels.records import ChannelRecords
 from channels.webchat.sessions import signer_from_env
 
@@ -41,6 +43,22 @@ STATIC_FILES = {
     "socket.io.min.js": "application/javascript",
 }
 CHANNEL = "webchat"
+
+
+def allowed_origin_check() -> Callable[[str | None, dict[str, Any]], bool]:
+    """Socket.IO admits its own page (same origin) and ``SSCN_WEBCHAT_ORIGINS`` only.
+
+    (python-engineio reads ``cors_allowed_origins=[]`` as "no check at all".)
+    """
+    configured = set(cors_origins(os.environ.get("SSCN_WEBCHAT_ORIGINS")))
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin:  # not a browser's cross-origin request
+            return True
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own or origin in configured
+
+    return allowed
 
 
 class RecordedSocketIOOutput(SocketIOOutput):
@@ -85,7 +103,7 @@ class WebChatInput(SocketIOInput):
         return CHANNEL
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origin_check())
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
         signer = signer_from_env()

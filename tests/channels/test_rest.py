@@ -99,3 +99,14 @@ def test_with_a_token_every_client_needs_it():
 def test_loopback_addresses():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("::ffff:127.0.0.1")
     assert not any(is_loopback(a) for a in ("10.0.0.1", "::ffff:10.0.0.1", "", "localhost"))
+
+
+@pytest.mark.parametrize("sender", ["3174012345678921", "3174.0123.4567.8921", "ani@example.com"])
+def test_personal_data_as_sender_id_is_refused(monkeypatch, sender):
+    monkeypatch.setenv("SSCN_REST_CHANNEL", "1")
+    monkeypatch.delenv("SSCN_REST_TOKEN", raising=False)
+    bot = EchoBot()
+    reply = call(RestInput.from_credentials({}), bot, json={**BODY, "sender": sender})
+    assert reply.status_code == 400
+    assert sender not in reply.text
+    assert bot.seen == []

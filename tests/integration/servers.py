@@ -164,6 +164,7 @@ def start_bot(
         "SSCN_ACTION_TOKEN": secrets.token_hex(16),
         "SSCN_RASA_AUTH_TOKEN": token,
         "SSCN_REST_CHANNEL": "1",
+        "SSCN_WEBCHAT_SECRET": secrets.token_hex(16),
         "SSCN_MODEL": str(model),
         "SSCN_ENDPOINTS": endpoints,
         "SSCN_CREDENTIALS": "credentials.yml",

@@ -10,8 +10,12 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
-from channels.rasa_patches import ACTION_SERVER_DOWN_TEXT
+from channels.rasa_patches import ACTION_SERVER_DOWN, ACTION_SERVER_DOWN_TEXT
+from tests.channels.telegram.test_webhook import post
+from tests.conftest import TELEGRAM_SECRET
+from tests.fake_telegram import text_update
 from tests.integration.servers import start_bot
 from tests.net import loopback_only
 
@@ -92,8 +96,13 @@ def test_configured_web_chat_origin_is_admitted(trained_model, tmp_path):
     assert other.headers.get("Access-Control-Allow-Origin") in (None, "")
 
 
-def test_dead_action_server_gets_an_apology_not_silence(trained_model, tmp_path):
-    bot = start_bot(trained_model, tmp_path)
+def test_dead_action_server_gets_an_apology_not_silence(trained_model, fake_telegram, tmp_path):
+    telegram = {
+        "TELEGRAM_TOKEN": fake_telegram.token,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
+    }
+    bot = start_bot(trained_model, tmp_path, extra_env=telegram)
     try:
         os.killpg(bot.processes[0].pid, signal.SIGKILL)  # the action server
         bot.processes[0].wait(timeout=10)
@@ -103,5 +112,25 @@ def test_dead_action_server_gets_an_apology_not_silence(trained_model, tmp_path)
         assert [m.get("text") for m in reply.json()] == [ACTION_SERVER_DOWN_TEXT]
         again = bot.say(sender, "halo?")
         assert [m.get("text") for m in again.json()] == [ACTION_SERVER_DOWN_TEXT]
+
+        chat = 880_001
+        assert post(bot, text_update(880_001, chat, "kapan pengumuman skd")).status_code == 200
+        sent = fake_telegram.wait_for("sendMessage", chat, 1)
+        assert sent[-1]["text"] == ACTION_SERVER_DOWN_TEXT
+        engine = create_engine(bot.env["SSCN_DATABASE_URL"])
+        with engine.connect() as connection:
+            status, note = connection.execute(
+                text("SELECT status, note FROM messages WHERE external_id = '880001'")
+            ).one()
+        engine.dispose()
+        assert (status, note) == ("failed", ACTION_SERVER_DOWN)  # unanswered, for agents
     finally:
         bot.stop()
+
+
+def test_web_chat_socket_refuses_foreign_origins(running_bot):
+    handshake = f"{running_bot.rasa_url}/socket.io/?EIO=4&transport=polling"
+    foreign = requests.get(handshake, headers={"Origin": "https://evil.example"}, timeout=10)
+    assert foreign.status_code == 400
+    own_page = requests.get(handshake, headers={"Origin": running_bot.rasa_url}, timeout=10)
+    assert own_page.ok, own_page.text
