@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT
+from bot.secret_values import read_secret
 
 logger = logging.getLogger(__name__)
 SECRET_ENV = "SSCN_WEBCHAT_SECRET"
@@ -54,8 +55,8 @@ class SessionSigner:
 
 
 def signer_from_env(key_file: Path = KEY_FILE) -> SessionSigner:
-    """``SSCN_WEBCHAT_SECRET``, or a secret generated once into ``key_file``."""
-    secret = os.environ.get(SECRET_ENV)
+    """``SSCN_WEBCHAT_SECRET`` (or ``_FILE``), or a secret generated once into ``key_file``."""
+    secret = read_secret(SECRET_ENV)
     return SessionSigner(secret.encode() if secret else _stored_secret(key_file))
 
 
