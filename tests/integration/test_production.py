@@ -85,7 +85,7 @@ def test_two_instances_share_one_conversation(
     engine = make_engine(tracker_url.render_as_string(hide_password=False))
     with engine.connect() as connection:
         count = connection.execute(
-            text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": user}
+            text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": f"rest:{user}"}
         ).scalar_one()
     engine.dispose()
     assert count > 10
