@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from rasa.core import tracker_store
@@ -28,6 +29,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+
+from bot.ledger.db import create_private_file
 
 STORED_EVENTS = "_sscn_stored_events"  # attribute set on trackers this store loaded/saved
 
@@ -41,6 +44,8 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
 
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
+            create_private_file(Path(kwargs["db"]))  # before Rasa creates it
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             url = self.engine.url

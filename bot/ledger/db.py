@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def make_engine(url: str | None = None) -> Engine:
         )
         return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(parsed.database))
     # SQLAlchemy 1.4 gives file databases a NullPool: a new connection, and the pragmas
     # below, for every session. A pool keeps them (each used by one thread at a time).
     pooled = {"poolclass": QueuePool} if parsed.database not in (None, "", ":memory:") else {}
@@ -53,6 +54,17 @@ def make_engine(url: str | None = None) -> Engine:
         cursor.close()
 
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only, unless it exists.
+
+    SQLite gives its -wal and -shm files the database file's permissions, so a
+    database created this way stays private whatever the process's umask.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

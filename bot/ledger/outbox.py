@@ -43,7 +43,7 @@ class Outbox:
 
     def put(self, new: NewCase) -> str:
         """Store a filing durably; returns its key (also its future ``intake_key``)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
         record = dataclasses.asdict(dataclasses.replace(new, intake_key=key))
         record["received_at"] = (new.received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
@@ -51,7 +51,9 @@ class Outbox:
             if record[field]:
                 record[field] = self._cipher.encrypt(record[field])
         temporary = self.directory / f".{key}.tmp"
-        with temporary.open("w", encoding="utf-8") as handle:
+        # Readable by the service user only, whatever the process's umask.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(record, handle, ensure_ascii=False)
             handle.flush()
             os.fsync(handle.fileno())
@@ -101,7 +103,7 @@ class Outbox:
 
     def _reject(self, key: str, error: Exception) -> None:
         """Keep an unreadable or invalid item aside for a person to look at."""
-        self.rejected_dir.mkdir(parents=True, exist_ok=True)
+        self.rejected_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         (self.directory / f"{key}.json").rename(self.rejected_dir / f"{key}.json")
         logger.error(
             "Outbox item %s cannot be filed (%s); moved to %s", key, error, self.rejected_dir

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 import time
 
 import pytest
@@ -114,6 +116,16 @@ def test_an_item_filed_twice_makes_one_case(desk, tmp_path):
     (again,) = desk.outbox.drain(desk.ledger)
     assert (again.case.ticket, again.created) == (filed.case.ticket, False)
     assert len(desk.ledger.list_cases()) == 1
+
+
+def test_outbox_items_are_private_whatever_the_umask(desk, tmp_path):
+    previous = os.umask(0o022)
+    try:
+        key = desk.outbox.put(complaint())
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "outbox").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "outbox" / f"{key}.json").stat().st_mode) == 0o600
 
 
 def test_a_damaged_item_is_set_aside_and_the_rest_is_filed(desk, tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -123,3 +125,15 @@ def test_loading_gives_what_rasas_own_loading_gives(store):
         rasas = run(RasaSQLTrackerStore._retrieve(store, "u4", all_sessions))
         assert ours.current_state(EventVerbosity.ALL) == rasas.current_state(EventVerbosity.ALL)
     assert run(store.retrieve("nobody")) is None
+
+
+def test_the_sqlite_file_is_private_whatever_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        store = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+        with store.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    finally:
+        os.umask(previous)
+    for path in tmp_path.glob("t.db*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
