@@ -11,6 +11,11 @@ from bot.text import TWEET_MAX_WEIGHT, tweet_weight
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MIN_QUESTIONS = 3
+PROGRAMS = frozenset({"cpns", "pppk", "kedinasan"})
+ALL_PROGRAMS = "all"
+YEAR_RANGE = re.compile(r"^(\d{4})\s*[-–]\s*(\d{2}|\d{4})$")
+UNDATED = "undated"
+MIN_YEAR, MAX_YEAR = 1945, 2100
 ALLOWED_KEYS = {
     "id",
     "title",
@@ -21,6 +26,8 @@ ALLOWED_KEYS = {
     "tags",
     "valid_from",
     "valid_until",
+    "sources",
+    "programs",
 }
 
 
@@ -44,6 +51,18 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a fact of an entry comes from: the address and the year it applies to.
+
+    ``year`` is an int (2024), a range string ("2024-25") or "undated" for an
+    official page that carries no date.
+    """
+
+    url: str
+    year: int | str
+
+
+@dataclass(frozen=True)
 class Entry:
     """One FAQ topic: how applicants ask about it and what Humas answers."""
 
@@ -57,6 +76,9 @@ class Entry:
     tags: tuple[str, ...] = ()
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
+    sources: tuple[Source, ...] = ()
+    # the programs the entry answers for; "all" in the file is expanded here
+    programs: frozenset[str] = PROGRAMS
 
     def season(self, today: dt.date) -> str:
         """``current``, ``past`` (after valid_until) or ``future`` (before valid_from)."""
@@ -118,6 +140,8 @@ def _parse_entry(file_name: str, position: int, raw: Any) -> tuple[Entry | None,
     valid_until = _date(raw, "valid_until", problems)
     if valid_from and valid_until and valid_from > valid_until:
         problems.append(f"valid_from {valid_from} is after valid_until {valid_until}")
+    sources = _sources(raw.get("sources"), problems)
+    programs = _programs(raw.get("programs"), problems)
 
     located = [Problem(file_name, label, message) for message in problems]
     if located:
@@ -134,6 +158,8 @@ def _parse_entry(file_name: str, position: int, raw: Any) -> tuple[Entry | None,
             tags=tuple(tags),
             valid_from=valid_from,
             valid_until=valid_until,
+            sources=sources,
+            programs=programs,
         ),
         [],
     )
@@ -162,6 +188,76 @@ def _links(raw: Any, problems: list[str]) -> tuple[Link, ...]:
             continue
         links.append(Link(title=str(title or url), url=url))
     return tuple(links)
+
+
+def _sources(raw: Any, problems: list[str]) -> tuple[Source, ...]:
+    """At least one ``{url, year}``; year an int, a range "2024-25" or "undated"."""
+    if not isinstance(raw, list) or not raw:
+        problems.append("sources must list at least one {url, year}")
+        return ()
+    sources = []
+    for source in raw:
+        url = source.get("url") if isinstance(source, dict) else None
+        year = source.get("year") if isinstance(source, dict) else None
+        if isinstance(source, dict) and set(source) - {"url", "year"}:
+            problems.append(f"source {source!r} may only have url and year")
+            continue
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            problems.append(f"source {source!r} needs a url starting with https://")
+            continue
+        checked = _year(year)
+        if checked is None:
+            problems.append(
+                f"source {url} has year {year!r}: expected a year (2024), "
+                f'a range ("2024-25") or "{UNDATED}"'
+            )
+            continue
+        sources.append(Source(url=url, year=checked))
+    return tuple(sources)
+
+
+def _year(value: Any) -> int | str | None:
+    """The year as given if it is valid, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if MIN_YEAR <= value <= MAX_YEAR else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text == UNDATED:
+        return text
+    if text.isdigit():
+        return _year(int(text))
+    match = YEAR_RANGE.match(text)
+    if not match:
+        return None
+    start, end = match.group(1), match.group(2)
+    end_year = int(start[:2] + end) if len(end) == 2 else int(end)
+    if not (MIN_YEAR <= int(start) <= end_year <= MAX_YEAR):
+        return None
+    return text
+
+
+def _programs(raw: Any, problems: list[str]) -> frozenset[str]:
+    """Programs named in the file; ``all`` (alone) means every program."""
+    allowed = ", ".join(sorted(PROGRAMS | {ALL_PROGRAMS}))
+    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) for p in raw):
+        problems.append(f"programs must be a non-empty list of: {allowed}")
+        return frozenset()
+    names = [name.strip().lower() for name in raw]
+    unknown = sorted(set(names) - PROGRAMS - {ALL_PROGRAMS})
+    if unknown:
+        problems.append(f"unknown program(s): {', '.join(unknown)} (allowed: {allowed})")
+        return frozenset()
+    if ALL_PROGRAMS in names:
+        if len(names) > 1:
+            problems.append("programs: 'all' must stand alone")
+            return frozenset()
+        return PROGRAMS
+    if len(set(names)) != len(names):
+        problems.append("programs lists a program twice")
+    return frozenset(names)
 
 
 def _date(raw: dict, key: str, problems: list[str]) -> dt.date | None:

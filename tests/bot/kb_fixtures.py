@@ -18,6 +18,8 @@ PASSWORD = {
     "answer": "Buka https://helpdesk-sscasn.bkn.go.id lalu pilih menu Reset Password Akun SSCN.",
     "short_answer": "Reset lewat https://helpdesk-sscasn.bkn.go.id menu Reset Password Akun SSCN.",
     "tags": ["akun"],
+    "sources": [{"url": "https://helpdesk-sscasn.bkn.go.id", "year": 2023}],
+    "programs": ["all"],
 }
 AGE = {
     "id": "batas_usia",
@@ -31,6 +33,8 @@ AGE = {
     "answer": "Usia pelamar paling rendah 18 tahun dan paling tinggi 35 tahun saat melamar.",
     "short_answer": "Usia pelamar 18-35 tahun saat melamar.",
     "tags": ["syarat"],
+    "sources": [{"url": "https://sscasn.bkn.go.id", "year": "2023-24"}],
+    "programs": ["cpns"],
 }
 SCHEDULE_2019 = {
     "id": "jadwal_cpns_2019",
@@ -45,6 +49,8 @@ SCHEDULE_2019 = {
     "tags": ["jadwal"],
     "valid_from": "2019-11-11",
     "valid_until": "2019-12-31",
+    "sources": [{"url": "https://www.bkn.go.id", "year": 2019}],
+    "programs": ["cpns"],
 }
 NEGATIVES = ["halo selamat pagi", "terima kasih min", "siapa presiden amerika", "resep rendang"]
 

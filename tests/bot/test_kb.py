@@ -12,6 +12,7 @@ from bot.answers import render_answer
 from bot.kb.check import check_directory
 from bot.kb.loader import load_directory
 from bot.kb.retriever import Retriever
+from bot.kb.schema import Source
 from bot.kb.store import KnowledgeBaseError, KnowledgeBaseStore
 from bot.services import Services
 from tests.bot.kb_fixtures import AGE, NEGATIVES, PASSWORD, SCHEDULE_2019, default_kb, write_kb
@@ -42,6 +43,18 @@ def test_loads_entries_from_every_file(tmp_path):
         ({"answer": ""}, "answer is missing or empty"),
         ({"id": "Lupa Password"}, "id must be snake_case"),
         ({"colour": "red"}, "unknown key(s): colour"),
+        ({"sources": []}, "sources must list at least one"),
+        ({"sources": None}, "sources must list at least one"),
+        ({"sources": [{"url": "bkn.go.id", "year": 2024}]}, "needs a url starting with https://"),
+        ({"sources": [{"url": "https://bkn.go.id", "year": "kemarin"}]}, "has year 'kemarin'"),
+        ({"sources": [{"url": "https://bkn.go.id", "year": "2025-24"}]}, "has year '2025-24'"),
+        ({"sources": [{"url": "https://bkn.go.id"}]}, "has year None"),
+        ({"sources": [{"url": "https://bkn.go.id", "year": 2024, "by": "x"}]}, "only have url"),
+        ({"programs": []}, "programs must be a non-empty list"),
+        ({"programs": "cpns"}, "programs must be a non-empty list"),
+        ({"programs": ["cpns", "honorer"]}, "unknown program(s): honorer"),
+        ({"programs": ["all", "cpns"]}, "'all' must stand alone"),
+        ({"programs": ["pppk", "pppk"]}, "lists a program twice"),
     ],
 )
 def test_validation_names_file_and_entry(tmp_path, change, expected):
@@ -54,6 +67,30 @@ def test_validation_names_file_and_entry(tmp_path, change, expected):
     assert len(problems) == 1
     assert str(problems[0]).startswith("akun.yml: ")
     assert expected in str(problems[0])
+
+
+def test_entries_expose_sources_and_programs(tmp_path):
+    entries = {entry.id: entry for entry in load_directory(default_kb(tmp_path)).entries}
+    assert entries["lupa_password"].programs == frozenset({"cpns", "pppk", "kedinasan"})
+    assert entries["batas_usia"].programs == frozenset({"cpns"})
+    assert "pppk" not in entries["batas_usia"].programs
+    assert entries["batas_usia"].sources == (Source("https://sscasn.bkn.go.id", "2023-24"),)
+    assert entries["jadwal_cpns_2019"].sources[0].year == 2019
+
+
+@pytest.mark.parametrize("year", [2024, "2024", "2024-25", "2024–2025", "undated"])
+def test_source_years_accepted(tmp_path, year):
+    entry = {**PASSWORD, "sources": [{"url": "https://bkn.go.id", "year": year}]}
+    loaded = load_directory(write_kb(tmp_path, ("akun.yml", [entry])))
+    assert loaded.problems == ()
+    assert loaded.entries[0].sources[0].url == "https://bkn.go.id"
+
+
+def test_check_requires_sources_and_programs(tmp_path):
+    bare = {k: v for k, v in PASSWORD.items() if k not in ("sources", "programs")}
+    problems = [str(p) for p in check_directory(write_kb(tmp_path, ("akun.yml", [bare])))]
+    assert any("lupa_password: sources must list at least one" in p for p in problems)
+    assert any("lupa_password: programs must be a non-empty list" in p for p in problems)
 
 
 def test_duplicate_ids_across_files(tmp_path):
@@ -142,3 +179,5 @@ def test_project_knowledge_base_is_valid_and_covers_every_faq_id():
             if line.startswith("## ")
         }
         assert required <= ids, f"missing FAQ ids: {sorted(required - ids)}"
+    entries = load_directory(services.settings.kb_dir).entries
+    assert all(entry.sources and entry.programs for entry in entries)
