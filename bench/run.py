@@ -30,6 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench import report_load  # noqa: E402
+from bench.eval_set import labelled  # noqa: E402
 from bot.classify import MessageClassifier  # noqa: E402
 from bot.ledger.crypto import FieldCipher  # noqa: E402
 from bot.ledger.db import make_engine, make_sessionmaker  # noqa: E402
@@ -322,18 +323,19 @@ def report_speed() -> list[str]:
     return lines
 
 
-SECTIONS = ("accuracy", "crossval", "speed", "long", "report")
+SECTIONS = ("accuracy", "labelled", "crossval", "speed", "long", "report")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     chosen = parser.parse_args().only or SECTIONS
-    if {"accuracy", "speed", "long"} & set(chosen):
+    if {"accuracy", "labelled", "speed", "long"} & set(chosen):
         model = latest_model(PROJECT_ROOT / "models")
         print(f"model: {model.relative_to(PROJECT_ROOT)}")
     runs = {
         "accuracy": lambda: accuracy(model),
+        "labelled": lambda: labelled(model),
         "crossval": cross_validation,
         "speed": lambda: speed(model),
         "long": lambda: long_messages(model),
