@@ -6,6 +6,8 @@ import datetime as dt
 
 from bot.dates import format_date_id
 from bot.kb.schema import Entry
+from bot.programs import LABELS
+from bot.seasons import Season
 
 PORTAL_URL = "https://sscasn.bkn.go.id"
 
@@ -39,3 +41,34 @@ def render_answer(entry: Entry, today: dt.date, short: bool = False) -> str:
     if note:
         parts.append(note)
     return "\n\n".join(parts)
+
+
+def program_label(program: str | None) -> str:
+    """``CPNS``, ``PPPK``, ``Sekolah Kedinasan``; ``CASN`` for no program in particular."""
+    return LABELS.get(program or "", "CASN")
+
+
+def render_season(season: Season, today: dt.date) -> str:
+    """A season's registration window, or that it has not been announced yet."""
+    name = f"{program_label(season.program)} {season.year}"
+    opened, closed = season.registration_open, season.registration_close
+    if not season.announced or not (opened and closed):
+        return (
+            f"Jadwal seleksi {name} belum diumumkan. Jadwal resmi akan diumumkan di "
+            f"{season.published_at}. Waspadai info jadwal dari sumber lain ya 🙏"
+        )
+    tense = "dibuka" if closed >= today else "sudah berlangsung pada"
+    return (
+        f"Pendaftaran {name} {tense} {format_date_id(opened)} sampai {format_date_id(closed)}. "
+        f"Jadwal lengkap dan resminya ada di {season.published_at}."
+    )
+
+
+def render_no_program_answer(program: str) -> str:
+    """An honest "no answer for this program" with where it is published."""
+    label = program_label(program)
+    return (
+        f"Maaf, untuk pertanyaan itu belum ada jawaban khusus {label} di basis pengetahuan "
+        f"kami. Ketentuan {label} diumumkan di {PORTAL_URL} dan di pengumuman resmi instansi "
+        f"yang membuka formasi."
+    )

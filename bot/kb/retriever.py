@@ -5,10 +5,15 @@ character n-grams of the normalised text, so slang and typos still match.
 The acceptance threshold is calibrated on every (re)load: each phrasing is
 asked against the index without itself (a stand-in for an unseen wording),
 and texts that are no questions at all serve as negatives.
+
+A lookup may be scoped to one program (entries whose ``programs`` include it)
+and one year (entries dated by valid_from/valid_until, or by a year in their
+id such as ``jadwal_cpns_2024``, must cover it; undated entries always may).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,10 +23,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
 from bot.kb.schema import Entry
+from bot.programs import PROGRAMS
 from bot.text import normalize
 
 DEFAULT_THRESHOLD = 0.35
 MIN_THRESHOLD, MAX_THRESHOLD = 0.2, 0.6
+_ID_YEAR = re.compile(r"(?:^|_)(20\d\d)(?=_|$)")
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,14 @@ class Retriever:
                 documents.append(normalize(text))
                 self._doc_entry.append(index)
         self._doc_entry_array = np.array(self._doc_entry)
+        self._by_id = {entry.id: entry for entry in self.entries}
+        self._in_program = {
+            program: np.array([program in entry.programs for entry in self.entries], dtype=bool)
+            for program in PROGRAMS
+        }
+        years = [_years(entry) for entry in self.entries]
+        self._first_year = np.array([span[0] for span in years])
+        self._last_year = np.array([span[1] for span in years])
         self._word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
         self._matrix = self._vectorize(documents, fit=True)
@@ -60,19 +75,33 @@ class Retriever:
         np.maximum.at(scores, self._doc_entry_array, similarities)
         return scores
 
-    def rank(self, text: str, limit: int = 3) -> list[Match]:
-        """The best entries for ``text``, best first, whatever their score."""
+    def entry(self, entry_id: str | None) -> Entry | None:
+        """The entry with this id, if this version has it."""
+        return self._by_id.get(entry_id) if entry_id else None
+
+    def _allowed(self, program: str | None, year: int | None) -> np.ndarray:
+        allowed = np.ones(len(self.entries), dtype=bool)
+        if program:
+            allowed &= self._in_program[program]
+        if year:
+            allowed &= (self._first_year <= year) & (year <= self._last_year)
+        return allowed
+
+    def rank(
+        self, text: str, limit: int = 3, program: str | None = None, year: int | None = None
+    ) -> list[Match]:
+        """The best entries for ``text`` (within ``program`` and ``year``), best first."""
         query = normalize(text)
         if not query or not self.entries:
             return []
         similarities = (self._matrix @ self._vectorize([query]).T).toarray().ravel()
-        scores = self._entry_scores(similarities)
+        scores = np.where(self._allowed(program, year), self._entry_scores(similarities), 0.0)
         order = np.argsort(-scores)[:limit]
         return [Match(self.entries[i], float(scores[i])) for i in order if scores[i] > 0]
 
-    def best(self, text: str) -> Match | None:
+    def best(self, text: str, program: str | None = None, year: int | None = None) -> Match | None:
         """The entry that answers ``text``, or None when none is good enough."""
-        ranked = self.rank(text, limit=1)
+        ranked = self.rank(text, limit=1, program=program, year=year)
         if ranked and ranked[0].score >= self.threshold:
             return ranked[0]
         return None
@@ -123,3 +152,12 @@ class Retriever:
                     )
                 )
         return pairs
+
+
+def _years(entry: Entry) -> tuple[int, int]:
+    """The first and last year ``entry`` is about (0 and 9999 when undated)."""
+    if entry.valid_from or entry.valid_until:
+        first = entry.valid_from.year if entry.valid_from else 0
+        return first, entry.valid_until.year if entry.valid_until else 9999
+    named = [int(year) for year in _ID_YEAR.findall(entry.id)]
+    return (min(named), max(named)) if named else (0, 9999)

@@ -1,0 +1,152 @@
+"""Retrieval scoped to a program and a year; lookups with season and context."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.kb.retriever import Retriever
+from bot.kb.schema import Entry
+from bot.lookup import Context, look_up
+from bot.seasons import parse_calendar
+
+TODAY = dt.date(2026, 12, 1)
+ALL = frozenset({"cpns", "pppk", "kedinasan"})
+NEGATIVES = ["halo selamat pagi", "terima kasih min", "siapa presiden amerika", "resep rendang"]
+
+
+def entry(entry_id: str, title: str, questions: list[str], programs=ALL, **extra) -> Entry:
+    return Entry(
+        id=entry_id,
+        title=title,
+        questions=tuple(questions),
+        answer=f"Jawaban {entry_id}.",
+        short_answer=f"Jawaban {entry_id}.",
+        source_file="uji.yml",
+        programs=frozenset(programs),
+        **extra,
+    )
+
+
+CPNS_AGE = entry(
+    "batas_usia",
+    "Batas usia pelamar CPNS",
+    [
+        "Berapa batas usia melamar CPNS?",
+        "umur maksimal daftar cpns brp",
+        "usia 36 tahun masih bisa daftar cpns?",
+        "minimal umur pelamar berapa",
+    ],
+    programs={"cpns"},
+)
+PPPK_AGE = entry(
+    "pppk_syarat_usia",
+    "Syarat usia pelamar PPPK",
+    [
+        "Berapa batas usia pelamar PPPK?",
+        "umur maksimal daftar p3k brp",
+        "usia 50 tahun bisa daftar pppk guru?",
+    ],
+    programs={"pppk"},
+)
+PASSWORD = entry(
+    "lupa_password",
+    "Lupa kata sandi akun SSCASN",
+    [
+        "Bagaimana cara reset kata sandi akun SSCASN?",
+        "lupa password sscasn gimana min",
+        "saya lupa pw akun, cara gantinya?",
+    ],
+)
+SIGN_UP = entry(
+    "cara_daftar",
+    "Cara mendaftar di SSCASN",
+    ["Bagaimana cara daftar di sscasn?", "langkah pendaftaran akun sscasn", "cara bikin akun"],
+)
+SCHEDULE_2019 = entry(
+    "jadwal_cpns_2019",
+    "Jadwal pendaftaran CPNS 2019",
+    [
+        "Kapan pendaftaran CPNS 2019 dibuka?",
+        "jadwal daftar cpns kapan",
+        "tanggal pembukaan pendaftaran cpns",
+    ],
+    programs={"cpns"},
+    tags=("jadwal",),
+    valid_from=dt.date(2019, 11, 11),
+    valid_until=dt.date(2019, 12, 31),
+)
+SCHEDULE_2024 = entry(
+    "jadwal_cpns_2024",
+    "Jadwal seleksi CPNS 2024",
+    ["jadwal cpns 2024 kapan", "kapan pendaftaran cpns 2024 ditutup", "cpns 2024 dibuka tgl"],
+    programs={"cpns"},
+    tags=("jadwal",),
+)
+CALENDAR = parse_calendar({"seasons": [{"program": "cpns", "year": 2026, "announced": False}]})
+
+
+@pytest.fixture(scope="module")
+def retriever() -> Retriever:
+    return Retriever([CPNS_AGE, PASSWORD, SIGN_UP, SCHEDULE_2019, SCHEDULE_2024], NEGATIVES)
+
+
+@pytest.fixture(scope="module")
+def with_pppk() -> Retriever:
+    return Retriever(
+        [CPNS_AGE, PPPK_AGE, PASSWORD, SIGN_UP, SCHEDULE_2019, SCHEDULE_2024], NEGATIVES
+    )
+
+
+def test_a_question_naming_a_program_gets_no_entry_of_another_program(retriever):
+    assert retriever.best("berapa batas usia pppk guru").entry.id == "batas_usia"  # unscoped
+    assert retriever.best("berapa batas usia pppk guru", program="pppk") is None
+    assert retriever.best("batas usia cpns", program="cpns").entry.id == "batas_usia"
+    assert retriever.best("lupa password", program="pppk").entry.id == "lupa_password"  # all
+
+
+def test_entries_dated_outside_the_named_year_do_not_answer(retriever):
+    assert retriever.best("kapan pendaftaran cpns dibuka", year=2026) is None
+    assert retriever.best("jadwal cpns 2019 kapan", year=2019).entry.id == "jadwal_cpns_2019"
+    assert retriever.best("jadwal cpns 2024", year=2024).entry.id == "jadwal_cpns_2024"  # id year
+    assert retriever.entry("lupa_password") is PASSWORD and retriever.entry("nope") is None
+
+
+def test_lookup_with_a_program_without_an_entry_says_which_program(retriever, with_pppk):
+    missing = look_up("berapa batas usia pppk guru", retriever, CALENDAR, TODAY)
+    assert missing.match is None and missing.program == "pppk"
+    found = look_up("berapa batas usia pppk guru", with_pppk, CALENDAR, TODAY)
+    assert found.match.entry.id == "pppk_syarat_usia" and found.answer_program == "pppk"
+
+
+@pytest.mark.parametrize(
+    "text", ["kapan pendaftaran cpns 2026 dibuka?", "jadwal CPNS 2026", "kapan cpns dibuka?"]
+)
+def test_a_season_without_facts_is_not_announced_yet(retriever, text):
+    lookup = look_up(text, retriever, CALENDAR, TODAY)
+    assert lookup.match is None
+    assert (lookup.season.program, lookup.season.year, lookup.season.announced) == (
+        "cpns",
+        2026,
+        False,
+    )
+
+
+def test_a_named_past_season_still_gets_its_entry(retriever):
+    lookup = look_up("jadwal cpns 2019 kapan", retriever, CALENDAR, TODAY)
+    assert lookup.match.entry.id == "jadwal_cpns_2019" and lookup.season is None
+
+
+def test_follow_ups_are_read_against_the_previous_answer(retriever, with_pppk):
+    after_password = Context("lupa_password", None)
+    assert look_up("gimana cara resetnya", retriever, CALENDAR, TODAY, after_password).match
+    lookup = look_up("cara resetnya gimana", retriever, CALENDAR, TODAY, after_password)
+    assert lookup.followup and lookup.match.entry.id == "lupa_password"
+    after_age = Context("batas_usia", "cpns")
+    lookup = look_up("kalau PPPK?", with_pppk, CALENDAR, TODAY, after_age)
+    assert lookup.match.entry.id == "pppk_syarat_usia" and lookup.program == "pppk"
+    lookup = look_up("kalau PPPK?", retriever, CALENDAR, TODAY, after_age)
+    assert lookup.match is None and lookup.program == "pppk"
+    # Without a previous answer the same words stay vague.
+    assert not look_up("cara resetnya gimana", retriever, CALENDAR, TODAY).followup
