@@ -12,10 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
 from actions.intake import channel_of, offer_escalation, start_intake
-from actions.runtime import intake_desk, services, today
-from bot.answers import render_answer
+from actions.runtime import intake_desk, seasons, services, today
+from actions.smalltalk import ActionOutOfScope
+from bot.answers import render_answer, render_no_program_answer, render_season
+from bot.followups import is_followup
 from bot.intake import PUBLIC_CHANNELS
 from bot.kb.store import KnowledgeBaseError
+from bot.lookup import Context, Lookup, look_up
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +37,23 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
     return count
 
 
+def context_of(tracker: Tracker) -> Context | None:
+    """What the previous answer of this session was about, if there was one."""
+    faq_id, program = tracker.get_slot("last_faq_id"), tracker.get_slot("last_program")
+    return Context(faq_id, program) if faq_id or program else None
+
+
+def answers_followup(tracker: Tracker) -> bool:
+    """True when the latest message reads as a follow-up to an earlier answer."""
+    return context_of(tracker) is not None and is_followup(tracker.latest_message.get("text") or "")
+
+
 class ActionAnswer(GuardedAction):
-    """Self-help first; a complaint without an answer goes straight to intake."""
+    """Self-help first; a complaint without an answer goes straight to intake.
+
+    Out-of-scope messages come here too: a follow-up to an earlier answer is
+    answered in its context, anything else gets the out-of-scope reply.
+    """
 
     def name(self) -> str:
         return "action_answer"
@@ -45,13 +63,19 @@ class ActionAnswer(GuardedAction):
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         intent = latest_intent(tracker)
+        out_of_scope = intent == "out_of_scope"
+        if out_of_scope and not answers_followup(tracker):
+            return await ActionOutOfScope().respond(dispatcher, tracker, domain)
         kind = "complaint" if intent == "complaint" else "unanswered_question"
         try:
-            match = services.knowledge_base.current().best(text)
+            retriever = services.knowledge_base.current()
         except KnowledgeBaseError:
             logger.exception("No usable knowledge base")
             dispatcher.utter_message(response="utter_kb_unavailable")
             return offer_escalation(dispatcher, kind, text)
+        lookup = look_up(text, retriever, seasons.current(), today(), context_of(tracker))
+        if out_of_scope and not (lookup.match or lookup.season):
+            return await ActionOutOfScope().respond(dispatcher, tracker, domain)
 
         if intent in ("question", "complaint"):
             # Off the turn's path: the reply does not wait for this statistic.
@@ -59,17 +83,17 @@ class ActionAnswer(GuardedAction):
                 None,
                 intake_desk().record_lookup,
                 channel_of(tracker),
-                match.entry.id if match else None,
+                lookup.match.entry.id if lookup.match else None,
                 text,
             )
-        if match:
-            public = channel_of(tracker) in PUBLIC_CHANNELS  # X: the short variant
-            dispatcher.utter_message(text=render_answer(match.entry, today(), short=public))
-            dispatcher.utter_message(response="utter_ask_helpful")
-            return [SlotSet("awaiting", "feedback"), SlotSet("last_faq_id", match.entry.id)]
-
+        if lookup.match or lookup.season:
+            return self._answer(dispatcher, tracker, lookup)
         if intent == "complaint":
             return start_intake(dispatcher, tracker, kind, "utter_intake_complaint", text)
+        if lookup.program:  # never another program's entry: say so, offer a person
+            dispatcher.utter_message(text=render_no_program_answer(lookup.program))
+            events = offer_escalation(dispatcher, kind, text)
+            return [*events, SlotSet("last_program", lookup.program)]
         if (
             intent == "nlu_fallback"
             and consecutive_fallbacks(tracker) < FALLBACKS_BEFORE_ESCALATION
@@ -78,3 +102,20 @@ class ActionAnswer(GuardedAction):
             return [SlotSet("awaiting", None)]
         dispatcher.utter_message(response="utter_no_answer")
         return offer_escalation(dispatcher, kind, text)
+
+    @staticmethod
+    def _answer(
+        dispatcher: CollectingDispatcher, tracker: Tracker, lookup: Lookup
+    ) -> list[EventType]:
+        """Send the entry's answer (or the season's), then ask whether it helped."""
+        if lookup.match:
+            public = channel_of(tracker) in PUBLIC_CHANNELS  # X: the short variant
+            dispatcher.utter_message(text=render_answer(lookup.match.entry, today(), short=public))
+        else:
+            dispatcher.utter_message(text=render_season(lookup.season, today()))
+        dispatcher.utter_message(response="utter_ask_helpful")
+        return [
+            SlotSet("awaiting", "feedback"),
+            SlotSet("last_faq_id", lookup.match.entry.id if lookup.match else None),
+            SlotSet("last_program", lookup.answer_program),
+        ]

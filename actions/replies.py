@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import ActionAnswer, answers_followup
 from actions.base import GuardedAction, last_request, latest_intent
 from actions.intake import offer_escalation, start_intake
 
@@ -24,6 +25,9 @@ class ActionHandleReply(GuardedAction):
         intent = latest_intent(tracker)
         positive = intent in POSITIVE_INTENTS
         awaiting = tracker.get_slot("awaiting")
+        if awaiting != "escalation" and answers_followup(tracker):
+            # "terus kalau sudah?" read as a yes: it asks about the previous answer.
+            return await ActionAnswer().respond(dispatcher, tracker, domain)
 
         if awaiting == "escalation":
             if positive:

@@ -8,9 +8,11 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from bot.intake import IntakeDesk
+from bot.seasons import SeasonStore
 from bot.services import Services
 
 services = Services()
+seasons = SeasonStore(services.settings.kb_dir / "config" / "seasons.yml")
 TIMEZONE = ZoneInfo(os.environ.get("SSCN_TIMEZONE", "Asia/Jakarta"))
 
 

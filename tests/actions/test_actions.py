@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 from rasa_sdk import Tracker
@@ -147,3 +148,68 @@ def test_lookups_are_recorded_for_the_reports(ledger_url):
     assert rows[0] == ("lupa_password", None)
     assert rows[1][0] is None and "[NIK]" in rows[1][1] and "3201234567890123" not in rows[1][1]
     assert len(rows) == 2
+
+
+@pytest.fixture
+def december_2026(monkeypatch):
+    monkeypatch.setattr("actions.answer.today", lambda: dt.date(2026, 12, 1))
+
+
+def slot(events: list, name: str):
+    values = [event["value"] for event in events if event.get("name") == name]
+    return values[-1] if values else None
+
+
+def test_a_pppk_question_never_gets_the_cpns_age_limits(december_2026):
+    messages, events = run(ActionAnswer(), tracker("berapa batas usia pppk guru", "question"))
+    assert slot(events, "last_faq_id") != "batas_usia"
+    if slot(events, "last_faq_id") is None:  # no PPPK entry yet: say so, offer a person
+        assert "PPPK" in messages[0]["text"] and "sscasn.bkn.go.id" in messages[0]["text"]
+        assert responses(messages)[-1] == "utter_offer_escalation"
+    assert slot(events, "last_program") == "pppk"
+
+
+@pytest.mark.parametrize("text", ["kapan pendaftaran cpns 2026 dibuka?", "jadwal CPNS 2026"])
+def test_an_unannounced_season_is_said_to_be_unannounced(december_2026, text):
+    messages, events = run(ActionAnswer(), tracker(text, "question"))
+    answer = messages[0]["text"]
+    assert "belum diumumkan" in answer and "sscasn.bkn.go.id" in answer
+    assert "2019" not in answer and "2024" not in answer
+    assert slot(events, "last_program") == "cpns"
+
+
+def test_a_follow_up_read_as_out_of_scope_is_answered_in_context(december_2026):
+    context = {"last_faq_id": "lupa_password", "awaiting": "feedback"}
+    messages, events = run(
+        ActionAnswer(), tracker("gimana cara resetnya", "out_of_scope", slots=context)
+    )
+    assert responses(messages) == ["text", "utter_ask_helpful"]
+    assert slot(events, "last_faq_id") == "lupa_password"
+
+
+def test_out_of_scope_without_context_stays_out_of_scope():
+    messages, _ = run(ActionAnswer(), tracker("rekomendasi film horor dong", "out_of_scope"))
+    assert responses(messages) == ["utter_out_of_scope"]
+    messages, _ = run(
+        ActionAnswer(),
+        tracker("siapa juara liga inggris", "out_of_scope", slots={"last_faq_id": "batas_usia"}),
+    )
+    assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_kalau_pppk_after_the_cpns_age_limits_moves_to_pppk(december_2026):
+    context = {"last_faq_id": "batas_usia", "last_program": "cpns"}
+    messages, events = run(ActionAnswer(), tracker("kalau PPPK?", "question", slots=context))
+    assert slot(events, "last_faq_id") != "batas_usia"
+    assert slot(events, "last_program") == "pppk"
+
+
+def test_a_follow_up_read_as_yes_is_answered_not_thanked(december_2026):
+    context = {"last_faq_id": "lupa_password", "awaiting": "feedback"}
+    messages, events = run(
+        ActionHandleReply(), tracker("cara resetnya gimana", "affirm", slots=context)
+    )
+    assert responses(messages) == ["text", "utter_ask_helpful"]
+    assert slot(events, "last_faq_id") == "lupa_password"
+    plain_yes, _ = run(ActionHandleReply(), tracker("iya", "affirm", slots=context))
+    assert responses(plain_yes) == ["utter_glad"]
