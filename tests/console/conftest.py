@@ -37,18 +37,9 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _conversations = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def console_url(running_bot, tmp_path_factory):
-    store = AgentStore(make_sessionmaker(make_engine(running_bot.env["SSCN_DATABASE_URL"])))
-    for username, name, role in ACCOUNTS:
-        store.add(username, name, role, PASSWORD)
+def spawn_console(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
+    """``sscn console`` on a free loopback port, once it answers; its URL and process."""
     port = free_port()
-    log = tmp_path_factory.mktemp("console") / "console.log"
-    env = {
-        **running_bot.env,
-        "SSCN_RASA_URL": running_bot.rasa_url,
-        "SSCN_RASA_AUTH_TOKEN": running_bot.token,
-    }
     process = subprocess.Popen(
         [str(VENV_BIN / "sscn"), "console", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -58,6 +49,21 @@ def console_url(running_bot, tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     wait_until_up(f"{url}/health", process, log)
+    return url, process
+
+
+@pytest.fixture(scope="session")
+def console_url(running_bot, tmp_path_factory):
+    store = AgentStore(make_sessionmaker(make_engine(running_bot.env["SSCN_DATABASE_URL"])))
+    for username, name, role in ACCOUNTS:
+        store.add(username, name, role, PASSWORD)
+    log = tmp_path_factory.mktemp("console") / "console.log"
+    env = {
+        **running_bot.env,
+        "SSCN_RASA_URL": running_bot.rasa_url,
+        "SSCN_RASA_AUTH_TOKEN": running_bot.token,
+    }
+    url, process = spawn_console(env, log)
     yield url
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=20)
@@ -154,16 +160,8 @@ def start_console(directory: Path, **settings: str) -> Console:
         "SSCN_RASA_AUTH_TOKEN": "fake-rasa-secret",
         **settings,
     }
-    port, log = free_port(), directory / "console.log"
-    process = subprocess.Popen(
-        [str(VENV_BIN / "sscn"), "console", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{url}/health", process, log)
+    log = directory / "console.log"
+    url, process = spawn_console(env, log)
     return Console(url, database_url, rasa, log, process)
 
 
