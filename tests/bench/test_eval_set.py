@@ -1,0 +1,104 @@
+"""The labelled evaluation set loads, is well formed, stays apart from the dev set,
+and its report computes the figures the bench prints (no model needed)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from bench.eval_set import (
+    KINDS,
+    LABELLED_SET,
+    Labelled,
+    Outcome,
+    complaint_categories,
+    load,
+    reliability,
+    report,
+    shared_faq_ids,
+)
+
+DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "dev-messages.tsv"
+HEADER = "text\tkind\tfaq_id\tprogram\tcategory\n"
+
+
+def test_the_set_is_large_well_formed_and_uses_known_ids():
+    rows = load(LABELLED_SET, shared_faq_ids(), complaint_categories())
+    assert len(rows) >= 300
+    assert {row.kind for row in rows} == set(KINDS)
+    assert len({row.text for row in rows}) == len(rows)
+    questions = [row for row in rows if row.kind == "question"]
+    assert any(not row.faq_id for row in questions), "some questions must be abstentions"
+    assert any("\n" in row.text for row in rows), "long letters keep their paragraphs"
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="shared dev set not present")
+def test_no_message_of_the_dev_set_is_in_the_labelled_set():
+    with DEV_SET.open(encoding="utf-8") as handle:
+        dev = {row["text"].strip().lower() for row in csv.DictReader(handle, delimiter="\t")}
+    assert not dev & {row.text.lower() for row in load()}
+
+
+def _write(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "set.tsv"
+    path.write_text(HEADER + "".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_paragraph_breaks_are_decoded(tmp_path):
+    (row,) = load(_write(tmp_path, "Yth. Admin\\n\\nsaya mau tanya\tquestion\tsanggah\t\t"))
+    assert row.text == "Yth. Admin\n\nsaya mau tanya"
+    assert row.line == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("halo\tsapaan\t\t\t", "unknown kind"),
+        ("halo\tgreeting\tsanggah\t\t", "neither question nor out_of_scope"),
+        ("upload gagal\tcomplaint\t\t\t", "complaint without a category"),
+        ("upload gagal\tcomplaint\t\tpns\tunggah_dokumen", "unknown program"),
+        ("tanya\tquestion\tno_such_topic\t\t", "unknown faq_id"),
+        ("upload gagal\tcomplaint\t\t\tno_such_category", "unknown category"),
+        ("too few\tquestion", "columns"),
+    ],
+)
+def test_a_bad_row_is_refused_with_its_line(tmp_path, line, problem):
+    path = _write(tmp_path, "min lupa pw\tquestion\tlupa_password\t\t", line)
+    with pytest.raises(ValueError, match=rf"set.tsv:3: .*{problem}"):
+        load(path, {"lupa_password", "sanggah"}, {"unggah_dokumen"})
+
+
+def _outcome(kind, faq_id="", program="", category="", got_kind=None, got_faq="", conf=0.95):
+    row = Labelled("x", kind, faq_id, program, category, 2)
+    return Outcome(row, got_kind or kind, conf, got_faq, 0.7 if got_faq else None, category)
+
+
+def test_report_counts_answers_abstentions_and_wrong_answers():
+    outcomes = [
+        _outcome("question", "batas_usia", got_faq="batas_usia"),  # right answer
+        _outcome("question", "pppk_syarat_usia", "pppk", got_faq="batas_usia"),  # wrong entry
+        _outcome("question", "", got_faq="jadwal_cpns_2019"),  # should have abstained
+        _outcome("question", ""),  # abstained, rightly
+        _outcome("question", "sanggah"),  # missed
+        _outcome("complaint", category="unggah_dokumen"),
+        _outcome("greeting", got_kind="question", conf=0.55),
+    ]
+    text = "\n".join(report(outcomes, 1.0, "test"))
+    assert "kind accuracy        0.857 (6/7)" in text
+    assert "answered                  0.600 (3/5)" in text
+    assert "precision of answers      0.333 (1/3)" in text
+    assert "wrong-answer rate         0.400 (2/5)" in text
+    assert "answered when it should abstain 1, another entry 1" in text
+    assert "right entry (KB answers)  0.333 (1/3)" in text
+    assert "abstained when it should  0.500 (1/2)" in text
+    assert "complaint category   1.000 (1/1)" in text
+
+
+def test_reliability_bins_confidence_against_accuracy():
+    lines = reliability([(0.95, True), (0.92, False), (0.55, True), (1.0, True)], "kind")
+    assert any(line.strip().startswith("[0.9, 1.0]     3     0.667") for line in lines)
+    assert any(line.strip().startswith("[0.5, 0.6)     1     1.000") for line in lines)
+    assert lines[-1].strip().startswith("expected calibration error")
