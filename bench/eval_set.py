@@ -7,8 +7,10 @@ category. It is never used for training.
 
 The section runs the classifier `sscn classify` uses and prints kind accuracy,
 how often questions are answered, how often the answer is right or wrong, the
-complaint category accuracy, and reliability tables (confidence against
-accuracy) for the kind and for FAQ answers. It prints figures and asserts nothing.
+complaint category accuracy, reliability tables (confidence against accuracy)
+for the kind and for FAQ answers, and two sweeps that help calibrate: what the
+retriever alone would answer at each score threshold, and how many messages a
+kind-confidence floor would leave unsure. It prints figures and asserts nothing.
 """
 
 from __future__ import annotations
@@ -132,6 +134,10 @@ class Outcome:
     faq_id: str
     faq_confidence: float | None
     category: str
+    # The retriever's best entry and score whatever the threshold (questions only),
+    # for the threshold sweep.
+    top_faq: str = ""
+    top_score: float | None = None
 
 
 def _share(part: int, whole: int) -> str:
@@ -267,6 +273,8 @@ def report(outcomes: Sequence[Outcome], per_message_ms: float, source: str) -> l
     else:
         lines.append("  reliability: FAQ answers: no retrieval score available")
 
+    lines += threshold_sweep(outcomes)
+    lines += kind_sweep(outcomes)
     lines.append("  misses (first 40):")
     shown = 0
     for o in outcomes:
@@ -282,6 +290,59 @@ def report(outcomes: Sequence[Outcome], per_message_ms: float, source: str) -> l
             text = o.row.text.replace("\n", " ")
             lines.append(f"    l.{o.row.line} {wrong[0]}: {text[:90]!r}")
     return lines
+
+
+THRESHOLDS = (0.30, 0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80)
+
+
+def threshold_sweep(outcomes: Sequence[Outcome]) -> list[str]:
+    """What answering with the retriever's best entry at each score threshold would
+    give, over all labelled questions (those not read as questions get no answer)."""
+    questions = [o for o in outcomes if o.row.kind == "question"]
+    scored = [o for o in questions if o.kind == "question" and o.top_score is not None]
+    if not scored:
+        return ["  threshold sweep: no retrieval scores available"]
+    lines = [
+        "  threshold sweep (retriever's best entry alone, without program or season rules;"
+        " rates over all questions):",
+        "    threshold  answered  precision  wrong-answer  right entry (KB answers)",
+    ]
+    answerable = sum(1 for o in questions if o.row.faq_id)
+    for threshold in THRESHOLDS:
+        answered = [o for o in scored if o.top_score >= threshold]
+        right = sum(o.top_faq == o.row.faq_id for o in answered)
+        wrong = len(answered) - right
+        lines.append(
+            f"    {threshold:9.2f}  {len(answered) / len(questions):8.3f}"
+            f"  {right / len(answered) if answered else 0:9.3f}"
+            f"  {wrong / len(questions):12.3f}"
+            f"  {right / answerable if answerable else 0:10.3f}"
+        )
+    return lines
+
+
+def kind_sweep(outcomes: Sequence[Outcome]) -> list[str]:
+    """If the bot said "not sure" below each kind confidence: how many messages it
+    would be unsure about, and how many it would still get wrong."""
+    lines = [
+        "  kind confidence sweep (below the threshold the bot would ask instead of acting):",
+        "    threshold  unsure  wrong kind acted on",
+    ]
+    for threshold in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9):
+        unsure = sum(o.kind_confidence < threshold for o in outcomes)
+        wrong = sum(o.kind_confidence >= threshold and o.kind != o.row.kind for o in outcomes)
+        lines.append(
+            f"    {threshold:9.2f}  {unsure / len(outcomes):6.3f}  {wrong / len(outcomes):8.3f}"
+        )
+    return lines
+
+
+def _top(knowledge_base, text: str) -> tuple[str, float | None]:
+    try:
+        ranked = knowledge_base.current().rank(text, limit=1)
+    except (AttributeError, TypeError):
+        return "", None
+    return (ranked[0].entry.id, float(ranked[0].score)) if ranked else ("", 0.0)
 
 
 def _faq_score(knowledge_base, text: str, faq_id: str) -> float | None:
@@ -311,6 +372,9 @@ def evaluate(
         faq_confidence = getattr(result, "faq_confidence", None)
         if faq_id and faq_confidence is None:
             faq_confidence = _faq_score(knowledge_base, result.text, faq_id)
+        top_faq, top_score = (
+            _top(knowledge_base, result.text) if result.kind == "question" else ("", None)
+        )
         outcomes.append(
             Outcome(
                 row,
@@ -319,6 +383,8 @@ def evaluate(
                 faq_id,
                 faq_confidence,
                 result.category or "",
+                top_faq,
+                top_score,
             )
         )
     return outcomes, per_message_ms
