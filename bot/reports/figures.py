@@ -22,6 +22,7 @@ from sqlalchemy.sql import Select
 from bot.ledger.calendar import WIB
 from bot.ledger.epoch import epoch_seconds
 from bot.ledger.lifecycle import Status
+from bot.ledger.messages import FAILED
 from bot.ledger.metrics import DAY, milestones_query
 from bot.ledger.models import Case, CaseEvent, KbLookup, Message
 from bot.ledger.service import Ledger
@@ -219,12 +220,19 @@ def message_figures(sessions: sessionmaker, period: Period, channel: str | None)
     for row in rows:
         figures = per_channel.setdefault(
             row.channel,
-            {"inbound": 0, "conversations": set(), "replies_bot": 0, "replies_agent": 0},
+            {
+                "inbound": 0,
+                "conversations": set(),
+                "replies_bot": 0,
+                "replies_agent": 0,
+                "failed": 0,
+            },
         )
         if row.direction == "out":
             figures["replies_agent" if row.author.startswith("agent") else "replies_bot"] += 1
             continue
         figures["inbound"] += 1
+        figures["failed"] += row.status == FAILED
         figures["conversations"].add(row.conversation_id)
         delivered = sorted(
             (r for r in by_inbound.get(row.id, []) if r.done_at and r.status in ("sent", "posted")),

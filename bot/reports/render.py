@@ -62,11 +62,14 @@ def as_text(report: dict[str, Any]) -> str:
     lines = [f"Laporan Helpdesk SSCN {period['from']} s.d. {period['to']}"]
     if report["channel"]:
         lines.append(f"Kanal: {report['channel']}")
-    lines += ["", "Pesan per kanal (masuk / percakapan / balasan bot / balasan petugas):"]
+    lines += [
+        "",
+        "Pesan per kanal (masuk / percakapan / balasan bot / balasan petugas / gagal dijawab):",
+    ]
     for channel, figures in messages["per_channel"].items():
         lines.append(
             f"  {channel:9s} {figures['inbound']:6d} {figures['conversations']:6d}"
-            f" {figures['replies_bot']:6d} {figures['replies_agent']:6d}"
+            f" {figures['replies_bot']:6d} {figures['replies_agent']:6d} {figures['failed']:6d}"
         )
     x = messages["x_mentions"]
     lines.append(

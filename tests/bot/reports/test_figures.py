@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 
 from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import Status
-from bot.ledger.messages import ANSWERED
+from bot.ledger.messages import ANSWERED, FAILED
 from bot.reports.figures import Period, build_report, spread
 from bot.topics import load_lapor_types
 from tests.bot.reports.conftest import complaint
@@ -81,6 +81,8 @@ def test_messages_mentions_and_response_times(world):
     log.mark_posted(part.id, "900")
     log.set_status(answered.id, ANSWERED)
     log.receive("twitter", "8", "102", "@BKNgoid halo")  # never answered
+    down, _ = log.receive("telegram", "telegram:9", "103", "kapan skd")
+    log.set_status(down.id, FAILED, "action_server_unavailable")  # got only an apology
     messages = build_report(ledger, sessions, Period(dt.date(2026, 9, 2), dt.date(2026, 9, 2)))[
         "messages"
     ]
@@ -89,8 +91,10 @@ def test_messages_mentions_and_response_times(world):
         "conversations": 1,
         "replies_bot": 1,
         "replies_agent": 1,
+        "failed": 0,
     }
     assert messages["per_channel"]["twitter"]["inbound"] == 2
+    assert messages["per_channel"]["telegram"]["failed"] == 1
     assert messages["x_mentions"] == {
         "received": 2,
         "answered_by_bot": 1,
@@ -102,7 +106,7 @@ def test_messages_mentions_and_response_times(world):
     assert messages["first_response_histogram"]["bot"]["< 10 dtk"] == 1  # webchat, 2 s
     assert messages["first_response_histogram"]["bot"]["1-5 mnt"] == 1  # the tweet, 60 s
     assert messages["first_response_histogram"]["agent"]["5-30 mnt"] == 1
-    assert messages["daily_inbound"] == {"2026-09-02": {"webchat": 1, "twitter": 2}}
+    assert messages["daily_inbound"] == {"2026-09-02": {"webchat": 1, "twitter": 2, "telegram": 1}}
 
 
 def test_spread_and_period():
