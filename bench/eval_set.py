@@ -138,6 +138,7 @@ class Outcome:
     # for the threshold sweep.
     top_faq: str = ""
     top_score: float | None = None
+    seen_text: str = ""  # the text after the privacy gate, as the classifier saw it
 
 
 def _share(part: int, whole: int) -> str:
@@ -385,9 +386,68 @@ def evaluate(
                 result.category or "",
                 top_faq,
                 top_score,
+                result.text,
             )
         )
     return outcomes, per_message_ms
+
+
+SEASON_ANSWER = "(season)"
+NOT_ANNOUNCED = ("", "casn_2025_2026")
+
+
+def chat_answers(outcomes: Sequence[Outcome], answer: Callable[[str], str]) -> list[str]:
+    """The question figures again, answered the way the chat answers a first message.
+
+    ``answer`` gives an entry id, SEASON_ANSWER for a season reply ("not announced
+    yet" or a season's dates from the season file) or "" for no answer. A season
+    reply is right where the label says nothing is announced (empty or
+    ``casn_2025_2026``)."""
+    questions = [o for o in outcomes if o.row.kind == "question"]
+    given = {
+        id(o): answer(o.seen_text or o.row.text) if o.kind == "question" else "" for o in questions
+    }
+
+    def right(o: Outcome) -> bool:
+        got = given[id(o)]
+        return got == o.row.faq_id or (got == SEASON_ANSWER and o.row.faq_id in NOT_ANNOUNCED)
+
+    answered = [o for o in questions if given[id(o)]]
+    correct = [o for o in answered if right(o)]
+    answerable = [o for o in questions if o.row.faq_id]
+    abstain = [o for o in questions if not o.row.faq_id]
+    seasons = sum(given[id(o)] == SEASON_ANSWER for o in questions)
+    return [
+        "  questions as the chat answers them (bot/lookup.py: program, season, no context):",
+        f"    answered                  {_share(len(answered), len(questions))}"
+        f"   ({seasons} with a season reply)",
+        f"    precision of answers      {_share(len(correct), len(answered))}",
+        f"    wrong-answer rate         {_share(len(answered) - len(correct), len(questions))}"
+        "   target <= 0.02",
+        "    right entry (KB answers)  "
+        f"{_share(sum(right(o) for o in answerable), len(answerable))}   target >= 0.90",
+        f"    abstained when it should  "
+        f"{_share(sum(not given[id(o)] or right(o) for o in abstain), len(abstain))}",
+    ]
+
+
+def _chat_answerer(services) -> Callable[[str], str]:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.lookup import look_up
+    from bot.seasons import SeasonStore
+
+    seasons = SeasonStore(services.settings.kb_dir / "config" / "seasons.yml")
+    today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+    def answer(text: str) -> str:
+        lookup = look_up(text, services.knowledge_base.current(), seasons.current(), today)
+        if lookup.match is not None:
+            return lookup.match.entry.id
+        return SEASON_ANSWER if lookup.season is not None else ""
+
+    return answer
 
 
 def labelled(model: Path, path: Path = LABELLED_SET) -> list[str]:
@@ -404,4 +464,10 @@ def labelled(model: Path, path: Path = LABELLED_SET) -> list[str]:
         RasaIntentParser(model), services.knowledge_base, services.topics
     )
     outcomes, per_message_ms = evaluate(classifier.classify, services.knowledge_base, rows)
-    return report(outcomes, per_message_ms, path.name)
+    lines = report(outcomes, per_message_ms, path.name)
+    try:
+        chat = chat_answers(outcomes, _chat_answerer(services))
+    except Exception as error:  # the chat's lookup is optional here; report, don't fail
+        chat = [f"  questions as the chat answers them: skipped ({type(error).__name__}: {error})"]
+    misses = lines.index("  misses (first 40):")
+    return lines[:misses] + chat + lines[misses:]
