@@ -13,16 +13,16 @@ import re
 from dataclasses import dataclass
 
 from bot.followups import contextual_query, is_followup
-from bot.kb.retriever import Match, Retriever
+from bot.kb.retriever import Match, Retriever, entry_years
 from bot.kb.schema import Entry
 from bot.programs import detect_program, detect_year
 from bot.seasons import Season, SeasonCalendar
 
 _SCHEDULE = re.compile(
-    r"\b(jadwal|kapan|kpn|kapankah|dibuka|buka|bukaan|pembukaan|tanggal|tgl|pendaftaran|"
-    r"daftar|dimulai|mulai|ditutup|tutup|penutupan|diumumkan|pengumuman|formasi|lowongan|"
-    r"rekrutmen|seleksi|tes|ujian)\b"
+    r"\b(jadwal|jadwalnya|kapan|kpn|kapankah|dibuka|buka|bukaan|pembukaan|tanggal|tgl|"
+    r"dimulai|mulai|ditutup|tutup|penutupan|diumumkan)\b"
 )
+UNDATED = (0, 9999)
 
 
 @dataclass(frozen=True)
@@ -59,36 +59,50 @@ def look_up(
     named = detect_program(text)
     followup = bool(context and (context.faq_id or context.program) and is_followup(text))
     program = named or (context.program if followup and context else None)
-    year = detect_year(text)
-    schedule = bool(_SCHEDULE.search(text.lower()))
-
-    if year and schedule:
-        unannounced = calendar.unannounced(program, year, today)
-        if unannounced:
-            return Lookup(None, program, unannounced, followup)
-
-    matches = [retriever.best(text, program, year)]
     previous = retriever.entry(context.faq_id) if followup and context else None
+    query = None
     if previous is not None:
-        changed = bool(named and named != context.program)
+        changed = bool(named and context and named != context.program)
         query = contextual_query(text, previous.title, changed)
-        matches.append(retriever.best(query, program, year))
-    match = max((m for m in matches if m), key=lambda m: m.score, default=None)
+    year = detect_year(text)
 
-    if match is None and year and schedule and program:
-        return Lookup(None, program, calendar.get(program, year), followup)
-    if match is not None and year is None and _past_schedule(match.entry, today):
+    match = _best(retriever, text, query, program, year)
+    if year and _SCHEDULE.search(text.lower()):
+        # Only an entry dated for that year answers; else the season file does.
+        if match is None or not _dated(match.entry):
+            season = calendar.unannounced(program, year, today)
+            season = season or (calendar.get(program, year) if program else None)
+            if season:
+                return Lookup(None, program, season, followup)
+    elif match is not None and year is None and _is_schedule(match.entry):
+        # An older season's schedule does not answer while the season in force is unannounced.
         season = calendar.in_force(program or _single_program(match.entry) or "", today)
-        if season and not season.announced and season.year > match.entry.valid_until.year:
+        if season and not season.announced and entry_years(match.entry)[1] < season.year:
+            newer = _best(retriever, text, query, program, season.year)
+            if newer is not None and _dated(newer.entry):
+                return Lookup(newer, program, None, followup)
             return Lookup(None, season.program, season, followup)
     return Lookup(match, program, None, followup)
+
+
+def _best(
+    retriever: Retriever, text: str, query: str | None, program: str | None, year: int | None
+) -> Match | None:
+    """The better of the message's own match and its match in context."""
+    matches = [retriever.best(text, program, year)]
+    if query:
+        matches.append(retriever.best(query, program, year))
+    return max((m for m in matches if m), key=lambda m: m.score, default=None)
+
+
+def _dated(entry: Entry) -> bool:
+    return entry_years(entry) != UNDATED
 
 
 def _single_program(entry: Entry) -> str | None:
     return next(iter(entry.programs)) if len(entry.programs) == 1 else None
 
 
-def _past_schedule(entry: Entry, today: dt.date) -> bool:
-    """An entry with a season's dates (a ``jadwal`` entry) that has run out."""
-    dated = "jadwal" in entry.tags or entry.id.startswith("jadwal_")
-    return dated and entry.season(today) == "past"
+def _is_schedule(entry: Entry) -> bool:
+    """A season's schedule (a ``jadwal`` entry)."""
+    return "jadwal" in entry.tags or entry.id.startswith("jadwal_")

@@ -54,7 +54,7 @@ class Retriever:
             program: np.array([program in entry.programs for entry in self.entries], dtype=bool)
             for program in PROGRAMS
         }
-        years = [_years(entry) for entry in self.entries]
+        years = [entry_years(entry) for entry in self.entries]
         self._first_year = np.array([span[0] for span in years])
         self._last_year = np.array([span[1] for span in years])
         self._word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
@@ -154,7 +154,7 @@ class Retriever:
         return pairs
 
 
-def _years(entry: Entry) -> tuple[int, int]:
+def entry_years(entry: Entry) -> tuple[int, int]:
     """The first and last year ``entry`` is about (0 and 9999 when undated)."""
     if entry.valid_from or entry.valid_until:
         first = entry.valid_from.year if entry.valid_from else 0

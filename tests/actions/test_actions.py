@@ -174,8 +174,8 @@ def test_an_unannounced_season_is_said_to_be_unannounced(december_2026, text):
     messages, events = run(ActionAnswer(), tracker(text, "question"))
     answer = messages[0]["text"]
     assert "belum diumumkan" in answer and "sscasn.bkn.go.id" in answer
-    assert "2019" not in answer and "2024" not in answer
-    assert slot(events, "last_program") == "cpns"
+    assert slot(events, "last_faq_id") not in ("jadwal_cpns_2019", "jadwal_cpns_2024")
+    assert "Catatan: informasi ini untuk musim seleksi yang sudah lewat" not in answer
 
 
 def test_a_follow_up_read_as_out_of_scope_is_answered_in_context(december_2026):

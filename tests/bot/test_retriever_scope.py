@@ -150,3 +150,41 @@ def test_follow_ups_are_read_against_the_previous_answer(retriever, with_pppk):
     assert lookup.match is None and lookup.program == "pppk"
     # Without a previous answer the same words stay vague.
     assert not look_up("cara resetnya gimana", retriever, CALENDAR, TODAY).followup
+
+
+def test_an_older_schedule_named_by_its_id_year_gives_way_to_the_season_in_force(retriever):
+    lookup = look_up("cpns 2024 ditutup kapan ya", retriever, CALENDAR, TODAY)
+    assert lookup.match.entry.id == "jadwal_cpns_2024"  # the year is named: its entry
+    lookup = look_up("jadwal cpns kapan", retriever, CALENDAR, TODAY)
+    assert lookup.match is None and lookup.season.year == 2026
+
+
+def test_the_season_file_dates_beat_an_undated_entry(retriever):
+    calendar = parse_calendar(
+        {
+            "seasons": [
+                {
+                    "program": "cpns",
+                    "year": 2027,
+                    "announced": True,
+                    "registration_open": "2027-03-01",
+                    "registration_close": "2027-03-20",
+                }
+            ]
+        }
+    )
+    lookup = look_up("kapan daftar akun sscasn cpns 2027 dibuka", retriever, calendar, TODAY)
+    assert lookup.season.registration_open == dt.date(2027, 3, 1)
+
+
+def test_an_entry_dated_for_the_unannounced_season_answers_it():
+    not_yet = entry(
+        "casn_2025_2026",
+        "Apakah CPNS 2025 atau 2026 sudah dibuka",
+        ["cpns 2026 sudah dibuka belum", "kapan cpns 2026 dibuka", "jadwal cpns 2026 kapan"],
+        programs={"cpns", "pppk"},
+        tags=("jadwal",),
+    )
+    retriever = Retriever([CPNS_AGE, PASSWORD, SCHEDULE_2019, not_yet], NEGATIVES)
+    for text in ("kapan pendaftaran cpns 2026 dibuka?", "jadwal cpns kapan"):
+        assert look_up(text, retriever, CALENDAR, TODAY).match.entry.id == "casn_2025_2026"
