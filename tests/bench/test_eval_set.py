@@ -102,3 +102,24 @@ def test_reliability_bins_confidence_against_accuracy():
     assert any(line.strip().startswith("[0.9, 1.0]     3     0.667") for line in lines)
     assert any(line.strip().startswith("[0.5, 0.6)     1     1.000") for line in lines)
     assert lines[-1].strip().startswith("expected calibration error")
+
+
+def test_evaluate_runs_the_whole_set_through_a_classifier():
+    from types import SimpleNamespace
+
+    from bench.eval_set import evaluate
+
+    def classify(text):
+        if not text.strip("?! "):
+            return None
+        return SimpleNamespace(
+            text=text, kind="question", faq_id="lupa_password", category=None, confidence=0.9
+        )
+
+    rows = load()
+    outcomes, per_message_ms = evaluate(classify, knowledge_base=None, rows=rows)
+    assert len(outcomes) == len(rows) and per_message_ms >= 0
+    assert all(o.top_score is None for o in outcomes)  # no knowledge base, no scores
+    text = "\n".join(report(outcomes, per_message_ms, "labelled.tsv"))
+    assert f"labelled set: {len(rows)} messages" in text
+    assert "reliability: FAQ answers: no retrieval score available" in text
