@@ -123,3 +123,29 @@ def test_evaluate_runs_the_whole_set_through_a_classifier():
     text = "\n".join(report(outcomes, per_message_ms, "labelled.tsv"))
     assert f"labelled set: {len(rows)} messages" in text
     assert "reliability: FAQ answers: no retrieval score available" in text
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" ?!.,")
+
+
+def test_no_labelled_message_is_training_data_or_a_kb_phrasing():
+    """The set measures new messages: none of them may be an NLU example or a KB phrasing.
+
+    One- and two-word messages ("ok", "selamat pagi", "punten") are exempt: they
+    are bound to be in any training data."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    seen = set()
+    for path in (root / "nlu_data").glob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                seen.add(_normal(line.lstrip("- ")))
+    for path in (root / "knowledge_base").glob("*.yml"):
+        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("entries", []):
+            seen.update(_normal(question) for question in entry.get("questions", []))
+    shared = sorted(
+        row.text for row in load() if len(row.text.split()) > 2 and _normal(row.text) in seen
+    )
+    assert not shared, f"labelled messages used as training data or KB phrasings: {shared}"
