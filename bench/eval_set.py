@@ -141,6 +141,16 @@ class Outcome:
     seen_text: str = ""  # the text after the privacy gate, as the classifier saw it
 
 
+REGISTERS = ("short chat (<= 60 chars)", "one paragraph", "letter (several paragraphs)")
+
+
+def register(text: str) -> str:
+    """A rough register from the shape of the message."""
+    if "\n" in text.strip():
+        return REGISTERS[2]
+    return REGISTERS[0] if len(text) <= 60 else REGISTERS[1]
+
+
 def _share(part: int, whole: int) -> str:
     return f"{part / whole:.3f} ({part}/{whole})" if whole else "n/a (0/0)"
 
@@ -195,6 +205,16 @@ def report(outcomes: Sequence[Outcome], per_message_ms: float, source: str) -> l
             f"    {kind:13s} {_share(right, len(group)):20s}"
             + (f" read as: {note}" if note else "")
         )
+    registers: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        registers[register(outcome.row.text)].append(outcome)
+    lines.append(
+        "    by register: "
+        + ", ".join(
+            f"{name} {_share(sum(o.kind == o.row.kind for o in group), len(group))}"
+            for name, group in sorted(registers.items(), key=lambda item: REGISTERS.index(item[0]))
+        )
+    )
     predicted = Counter(o.kind for o in outcomes)
     precision = ", ".join(
         f"{kind} {sum(o.row.kind == kind for o in outcomes if o.kind == kind) / count:.2f}"
