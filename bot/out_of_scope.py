@@ -37,23 +37,23 @@ ADJACENT_TOPICS: tuple[AdjacentTopic, ...] = (
         "pensiun PNS",
         r"\bpensiun|\btaspen|\bbup\b|batas usia pensiun|\btht\b|tabungan hari tua"
         r"|\bjanda\b.*\b(pns|asn)|\bduda\b.*\b(pns|asn)",
-        f"Usul pensiun (BUP, pensiun dini, janda/duda) diajukan lewat {_INSTANSI}, yang "
-        "meneruskannya ke Kantor Regional BKN untuk ditetapkan. Pembayaran pensiun dan THT "
-        "diurus di kantor cabang PT Taspen (https://www.taspen.co.id).",
+        f"Usul pensiun (BUP, pensiun dini, janda/duda) diajukan lewat {_INSTANSI} di SIASN; "
+        "Kantor Regional BKN memberi pertimbangan teknis dan SK ditetapkan instansi. "
+        "Pembayaran pensiun dan THT diurus di kantor cabang PT Taspen (https://www.taspen.co.id).",
     ),
     _topic(
         "Karpeg/Karis/Karsu",
-        r"\bkarpeg|\bkaris\b|\bkarsu\b|kartu (pegawai|istri|suami)|\bkpe\b",
-        f"Karpeg, Karis dan Karsu diusulkan melalui {_INSTANSI}, yang meneruskannya ke BKN "
-        "atau Kantor Regional BKN. Untuk kartu yang hilang, siapkan surat keterangan "
-        "kehilangan dari kepolisian.",
+        r"\bkarpeg|\bkaris\b|\bkarsu\b|kartu (pegawai|istri|suami|asn)|\bkpe\b",
+        "Kartu Pegawai kini berupa Kartu ASN Virtual yang diunduh sendiri di MySAPK "
+        "(https://mysapk.bkn.go.id) setelah data dan foto diperbarui; Karis/Karsu ditanyakan "
+        f"dan diusulkan melalui {_INSTANSI}.",
     ),
     _topic(
         "aplikasi SIASN/MyASN",
         r"\bsapk\b|\bmysapk|\bsiasn\b|\bmyasn\b|\bmy asn\b|\bmypns\b|\be-?kinerja\b",
         f"Akun dan data di MyASN/SIASN ditangani oleh admin SIASN di {_INSTANSI}; data "
-        "pribadi bisa Anda periksa dan perbarui sendiri di aplikasi MyASN, dan perubahan "
-        "yang perlu verifikasi dilakukan oleh admin instansi.",
+        "pribadi bisa Anda perbarui sendiri di MySAPK/MyASN dengan dokumen pendukung, lalu "
+        "diverifikasi instansi di SIASN (https://siasn.bkn.go.id).",
     ),
     _topic(
         "kenaikan pangkat PNS",
