@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.followups import contextual_query, is_followup
 from bot.kb.retriever import Match, Retriever, entry_years
 from bot.kb.schema import Entry
@@ -65,8 +67,9 @@ def look_up(
         changed = bool(named and context and named != context.program)
         query = contextual_query(text, previous.title, changed)
     year = detect_year(text)
+    scores = retriever.scores(text, *([query] if query else []))
 
-    match = _best(retriever, text, query, program, year)
+    match = _best(retriever, scores, program, year)
     if year and _SCHEDULE.search(text.lower()):
         # Only an entry dated for that year answers; else the season file does.
         if match is None or not _dated(match.entry):
@@ -78,7 +81,7 @@ def look_up(
         # An older season's schedule does not answer while the season in force is unannounced.
         season = calendar.in_force(program or _single_program(match.entry) or "", today)
         if season and not season.announced and entry_years(match.entry)[1] < season.year:
-            newer = _best(retriever, text, query, program, season.year)
+            newer = _best(retriever, scores, program, season.year)
             if newer is not None and _dated(newer.entry):
                 return Lookup(newer, program, None, followup)
             return Lookup(None, season.program, season, followup)
@@ -86,12 +89,10 @@ def look_up(
 
 
 def _best(
-    retriever: Retriever, text: str, query: str | None, program: str | None, year: int | None
+    retriever: Retriever, scores: list[np.ndarray], program: str | None, year: int | None
 ) -> Match | None:
     """The better of the message's own match and its match in context."""
-    matches = [retriever.best(text, program, year)]
-    if query:
-        matches.append(retriever.best(query, program, year))
+    matches = [retriever.accepted(each, program, year) for each in scores]
     return max((m for m in matches if m), key=lambda m: m.score, default=None)
 
 

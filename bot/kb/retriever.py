@@ -87,24 +87,45 @@ class Retriever:
             allowed &= (self._first_year <= year) & (year <= self._last_year)
         return allowed
 
+    def scores(self, *texts: str) -> list[np.ndarray]:
+        """Each text's similarity to every entry (vectorised together: one pass)."""
+        queries = [normalize(text) for text in texts]
+        if not self.entries or not any(queries):
+            return [np.zeros(len(self.entries)) for _ in texts]
+        similarities = (self._matrix @ self._vectorize(queries).T).toarray()
+        return [
+            self._entry_scores(similarities[:, i]) if query else np.zeros(len(self.entries))
+            for i, query in enumerate(queries)
+        ]
+
+    def ranked(
+        self,
+        scores: np.ndarray,
+        limit: int = 3,
+        program: str | None = None,
+        year: int | None = None,
+    ) -> list[Match]:
+        """The best entries by ``scores`` within ``program`` and ``year``, best first."""
+        scoped = np.where(self._allowed(program, year), scores, 0.0)
+        order = np.argsort(-scoped)[:limit]
+        return [Match(self.entries[i], float(scoped[i])) for i in order if scoped[i] > 0]
+
+    def accepted(
+        self, scores: np.ndarray, program: str | None = None, year: int | None = None
+    ) -> Match | None:
+        """The best entry by ``scores`` if it passes the threshold."""
+        ranked = self.ranked(scores, 1, program, year)
+        return ranked[0] if ranked and ranked[0].score >= self.threshold else None
+
     def rank(
         self, text: str, limit: int = 3, program: str | None = None, year: int | None = None
     ) -> list[Match]:
         """The best entries for ``text`` (within ``program`` and ``year``), best first."""
-        query = normalize(text)
-        if not query or not self.entries:
-            return []
-        similarities = (self._matrix @ self._vectorize([query]).T).toarray().ravel()
-        scores = np.where(self._allowed(program, year), self._entry_scores(similarities), 0.0)
-        order = np.argsort(-scores)[:limit]
-        return [Match(self.entries[i], float(scores[i])) for i in order if scores[i] > 0]
+        return self.ranked(self.scores(text)[0], limit, program, year)
 
     def best(self, text: str, program: str | None = None, year: int | None = None) -> Match | None:
         """The entry that answers ``text``, or None when none is good enough."""
-        ranked = self.rank(text, limit=1, program=program, year=year)
-        if ranked and ranked[0].score >= self.threshold:
-            return ranked[0]
-        return None
+        return self.accepted(self.scores(text)[0], program, year)
 
     def _calibrate(self, negatives: Sequence[str]) -> float:
         """Pick the threshold that makes the most right accept/reject decisions."""
