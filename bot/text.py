@@ -4,94 +4,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
-# Common abbreviations and slang of applicants' messages -> standard form.
-# Only unambiguous forms; char n-grams take care of the rest.
-SLANG: dict[str, str] = {
-    "gmn": "bagaimana",
-    "gimana": "bagaimana",
-    "gmna": "bagaimana",
-    "bgmn": "bagaimana",
-    "gk": "tidak",
-    "ga": "tidak",
-    "gak": "tidak",
-    "nggak": "tidak",
-    "ngga": "tidak",
-    "enggak": "tidak",
-    "engga": "tidak",
-    "tdk": "tidak",
-    "kagak": "tidak",
-    "gbs": "tidak bisa",
-    "gabisa": "tidak bisa",
-    "gakbisa": "tidak bisa",
-    "bs": "bisa",
-    "bsa": "bisa",
-    "blm": "belum",
-    "blum": "belum",
-    "udh": "sudah",
-    "udah": "sudah",
-    "sdh": "sudah",
-    "dah": "sudah",
-    "yg": "yang",
-    "dgn": "dengan",
-    "krn": "karena",
-    "karna": "karena",
-    "knp": "kenapa",
-    "knapa": "kenapa",
-    "pdhl": "padahal",
-    "sy": "saya",
-    "aq": "saya",
-    "aku": "saya",
-    "ak": "saya",
-    "gw": "saya",
-    "gue": "saya",
-    "ku": "saya",
-    "sya": "saya",
-    "tp": "tapi",
-    "jg": "juga",
-    "aja": "saja",
-    "aj": "saja",
-    "utk": "untuk",
-    "untk": "untuk",
-    "min": "admin",
-    "mimin": "admin",
-    "kak": "kakak",
-    "pw": "password",
-    "pass": "password",
-    "pasword": "password",
-    "paswod": "password",
-    "katasandi": "kata sandi",
-    "dmn": "dimana",
-    "dimn": "dimana",
-    "brp": "berapa",
-    "brapa": "berapa",
-    "mo": "mau",
-    "pengen": "ingin",
-    "pgn": "ingin",
-    "gimna": "bagaimana",
-    "daftra": "daftar",
-    "sscsn": "sscasn",
-    "sscn": "sscasn",
-    "dlm": "dalam",
-    "lg": "lagi",
-    "trs": "terus",
-    "terus2an": "terus",
-    "bgt": "banget",
-    "ttg": "tentang",
-    "kpn": "kapan",
-    "tgl": "tanggal",
-    "thn": "tahun",
-    "th": "tahun",
-    "nmr": "nomor",
-    "hr": "hari",
-    "apk": "aplikasi",
-    "upload": "unggah",
-    "uplod": "unggah",
-    "apload": "unggah",
-    "login": "masuk",
-    "dok": "dokumen",
-    "p3k": "pppk",
-}
+import yaml
+
+LEXICON_FILE = Path(__file__).parent / "data" / "slang-id.yml"
+
+
+def load_lexicon(path: Path = LEXICON_FILE) -> dict[str, str]:
+    """Colloquial form -> standard form, all registers of ``path`` merged."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    lexicon: dict[str, str] = {}
+    for forms in document.values():
+        for form, standard in (forms or {}).items():
+            lexicon[str(form).lower()] = str(standard).lower()
+    return lexicon
+
+
+# Chat slang, typos, English mixing, Sundanese and Javanese words -> standard
+# Indonesian (bot/data/slang-id.yml). Only unambiguous forms; char n-grams take
+# care of the rest.
+SLANG: dict[str, str] = load_lexicon()
+_PAIRS = {form: standard for form, standard in SLANG.items() if " " in form}
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
@@ -108,8 +42,22 @@ def normalize(text: str) -> str:
     text = text.replace("#", " ")
     text = _NON_WORD.sub(" ", text)
     text = _REPEAT.sub(r"\1", text)
-    words = [SLANG.get(word, word) for word in text.split()]
-    return _SPACES.sub(" ", " ".join(words)).strip()
+    return _SPACES.sub(" ", " ".join(_expand(text.split()))).strip()
+
+
+def _expand(words: list[str]) -> list[str]:
+    """Replace two-word forms first ("teu acan"), then single words."""
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        pair = " ".join(words[index : index + 2])
+        if pair in _PAIRS:
+            out.append(_PAIRS[pair])
+            index += 2
+        else:
+            out.append(SLANG.get(words[index], words[index]))
+            index += 1
+    return out
 
 
 # X counts characters by code point ranges; the rest weigh 2 (CJK, emoji).

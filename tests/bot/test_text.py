@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.text import normalize, tweet_weight
+import pytest
+
+from bot.text import LEXICON_FILE, SLANG, load_lexicon, normalize, tweet_weight
 
 
 def test_normalize_expands_slang_and_drops_noise():
@@ -10,6 +12,39 @@ def test_normalize_expands_slang_and_drops_noise():
         "admin password sscasn tidak bisa masuk"
     )
     assert normalize("tolonggg bgt") == "tolong banget"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("punten min, kumaha carana daftar?", "permisi admin bagaimana caranya daftar"),
+        ("hasil tes teu acan aya", "hasil tes belum aya"),
+        ("naha abdi teu tiasa login", "kenapa saya tidak bisa masuk"),
+        ("kok ora iso login, piye?", "kok tidak bisa masuk bagaimana"),
+        ("pengumuman skd durung metu", "pengumuman skd belum keluar"),
+        ("nyuwun pirsa, matur nuwun", "mohon pirsa terima kasih"),
+        ("gimana cara upload documentnya", "bagaimana cara unggah dokumennya"),
+        ("knp blm udh kmrn", "kenapa belum sudah kemarin"),
+        ("#CPNS2024 jdwl skd kpn", "cpns2024 jadwal skd kapan"),
+    ],
+)
+def test_normalize_reads_chat_typos_english_and_regional_words(text, expected):
+    assert normalize(text) == expected
+
+
+def test_ambiguous_forms_stay_as_written():
+    # "bkn" is the agency as often as "bukan"; "smp" is a school level.
+    assert normalize("BKN smp") == "bkn smp"
+
+
+def test_the_lexicon_file_has_only_lower_case_string_forms():
+    lexicon = load_lexicon(LEXICON_FILE)
+    assert lexicon == SLANG
+    assert len(lexicon) > 200
+    for form, standard in lexicon.items():
+        assert form == form.strip().lower() and 1 <= len(form.split()) <= 2, form
+        assert standard and standard == standard.lower(), form
+    assert "false" not in lexicon and "true" not in lexicon  # unquoted "no"/"yes" keys
 
 
 def test_tweet_weight_counts_urls_as_23_and_emoji_as_2():
