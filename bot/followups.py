@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.kb.schema import Entry
 from bot.programs import named_programs, strip_programs
 
 MAX_WORDS = 6
@@ -31,8 +32,10 @@ def is_followup(text: str) -> bool:
     return len(words) <= 2 and bool(named_programs(lowered))  # "PPPK?", "p3k gmn"
 
 
-def contextual_query(text: str, previous_title: str, program_changed: bool) -> str:
-    """The follow-up with the previous entry's title in front (minus its program
-    names when the follow-up moves to another program)."""
-    title = strip_programs(previous_title) if program_changed else previous_title
-    return f"{title} {text}"
+def contextual_query(text: str, previous: Entry, program_changed: bool) -> str:
+    """The follow-up with the previous entry in front: its title, or, when the
+    follow-up moves to another program, its first phrasing without program names
+    (titles carry details of the old program's answer)."""
+    if program_changed:
+        return f"{strip_programs(previous.questions[0])} {text}"
+    return f"{previous.title} {text}"

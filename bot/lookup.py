@@ -62,14 +62,18 @@ def look_up(
     followup = bool(context and (context.faq_id or context.program) and is_followup(text))
     program = named or (context.program if followup and context else None)
     previous = retriever.entry(context.faq_id) if followup and context else None
-    query = None
-    if previous is not None:
-        changed = bool(named and context and named != context.program)
-        query = contextual_query(text, previous.title, changed)
-    year = detect_year(text)
-    scores = retriever.scores(text, *([query] if query else []))
+    changed = bool(previous and named and context and named != context.program)
+    queries = [contextual_query(text, previous, changed)] if previous else []
+    year = detect_year(text) or (_single_year(previous) if previous else None)
+    scores = retriever.scores(text, *queries)
 
-    match = _best(retriever, scores, program, year)
+    match = None
+    if changed:  # "kalau PPPK?" asks for another entry than the one just given, if any
+        others = [each.copy() for each in scores]
+        for each in others:
+            each[retriever.entries.index(previous)] = 0.0
+        match = _best(retriever, others, program, year)
+    match = match or _best(retriever, scores, program, year)
     if year and _SCHEDULE.search(text.lower()):
         # Only an entry dated for that year answers; else the season file does.
         if match is None or not _dated(match.entry):
@@ -94,6 +98,12 @@ def _best(
     """The better of the message's own match and its match in context."""
     matches = [retriever.accepted(each, program, year) for each in scores]
     return max((m for m in matches if m), key=lambda m: m.score, default=None)
+
+
+def _single_year(entry: Entry) -> int | None:
+    """The year of an entry about one season (a follow-up stays in that season)."""
+    first, last = entry_years(entry)
+    return first if first == last else None
 
 
 def _dated(entry: Entry) -> bool:

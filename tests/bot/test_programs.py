@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.followups import contextual_query, is_followup
+from bot.kb.schema import Entry
 from bot.programs import detect_program, detect_year, strip_programs
 
 
@@ -70,7 +71,17 @@ def test_standalone_messages_are_not_follow_ups(text):
 
 
 def test_the_contextual_query_carries_the_topic_to_another_program():
-    assert contextual_query("kalau pppk?", "Batas usia pelamar CPNS", True) == (
-        "batas usia pelamar kalau pppk?"
+    age = Entry(
+        id="batas_usia",
+        title="Batas usia pelamar CPNS: 18-35 tahun",
+        questions=("Berapa batas usia untuk mendaftar CPNS?", "umur max cpns", "usia cpns"),
+        answer="Jawaban.",
+        short_answer="Jawaban.",
+        source_file="uji.yml",
     )
-    assert contextual_query("itu kapan?", "Masa sanggah", False) == "Masa sanggah itu kapan?"
+    assert contextual_query("kalau pppk?", age, True) == (
+        "berapa batas usia untuk mendaftar ? kalau pppk?"
+    )
+    assert contextual_query("itu kapan?", age, False) == (
+        "Batas usia pelamar CPNS: 18-35 tahun itu kapan?"
+    )

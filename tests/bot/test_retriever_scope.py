@@ -188,3 +188,33 @@ def test_an_entry_dated_for_the_unannounced_season_answers_it():
     retriever = Retriever([CPNS_AGE, PASSWORD, SCHEDULE_2019, not_yet], NEGATIVES)
     for text in ("kapan pendaftaran cpns 2026 dibuka?", "jadwal cpns kapan"):
         assert look_up(text, retriever, CALENDAR, TODAY).match.entry.id == "casn_2025_2026"
+
+
+def test_kalau_another_program_prefers_another_entry_and_keeps_the_season():
+    kedinasan_sign_up = entry(
+        "kedinasan_daftar_sekolah",
+        "Cara daftar Sekolah Kedinasan",
+        [
+            "Bagaimana cara daftar sekolah kedinasan?",
+            "daftar sekdin dimana",
+            "cara mendaftar stan ipdn",
+        ],
+        programs={"kedinasan"},
+    )
+    pppk_2024 = entry(
+        "jadwal_pppk_2024",
+        "Jadwal seleksi PPPK 2024",
+        ["jadwal pppk 2024 kapan", "kapan pendaftaran pppk 2024", "pppk 2024 dibuka tgl"],
+        programs={"pppk"},
+        tags=("jadwal",),
+    )
+    retriever = Retriever(
+        [CPNS_AGE, PASSWORD, SIGN_UP, SCHEDULE_2024, kedinasan_sign_up, pppk_2024], NEGATIVES
+    )
+    calendar = parse_calendar({"seasons": [{"program": "pppk", "year": 2026}]})
+    after_sign_up = Context("cara_daftar", None)  # an entry for every program
+    lookup = look_up("kalau sekolah kedinasan?", retriever, calendar, TODAY, after_sign_up)
+    assert lookup.match.entry.id == "kedinasan_daftar_sekolah"
+    after_schedule = Context("jadwal_cpns_2024", "cpns")
+    lookup = look_up("kalau pppk?", retriever, calendar, TODAY, after_schedule)
+    assert lookup.match.entry.id == "jadwal_pppk_2024"  # 2024 still, not "PPPK 2026 belum..."
