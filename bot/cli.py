@@ -271,8 +271,22 @@ def _kb_check(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in {args.dir}", file=sys.stderr)
         return 1
-    print(f"knowledge base OK: {args.dir}")
+    print(f"knowledge base OK: {args.dir} ({_kb_summary(args.dir)})")
     return 0
+
+
+def _kb_summary(directory: Path) -> str:
+    """Entries, files and entries per program, e.g. for ``sscn kb check``."""
+    from bot.kb.loader import load_directory
+    from bot.kb.schema import PROGRAMS
+
+    entries = load_directory(directory).entries
+    files = len({entry.source_file for entry in entries})
+    per_program = ", ".join(
+        f"{program} {sum(program in entry.programs for entry in entries)}"
+        for program in sorted(PROGRAMS)
+    )
+    return f"{len(entries)} entries in {files} files; {per_program}"
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -93,6 +93,17 @@ def test_check_requires_sources_and_programs(tmp_path):
     assert any("lupa_password: programs must be a non-empty list" in p for p in problems)
 
 
+def test_cli_kb_check_reports_problems_and_summary(tmp_path, capsys):
+    from bot.cli import main
+
+    assert main(["kb", "check", "--dir", str(default_kb(tmp_path / "ok"))]) == 0
+    out = capsys.readouterr().out
+    assert "3 entries in 2 files; cpns 3, kedinasan 1, pppk 1" in out
+    bare = {k: v for k, v in AGE.items() if k != "programs"}
+    assert main(["kb", "check", "--dir", str(write_kb(tmp_path / "bad", ("a.yml", [bare])))]) == 1
+    assert "a.yml: batas_usia: programs must be a non-empty list" in capsys.readouterr().out
+
+
 def test_duplicate_ids_across_files(tmp_path):
     problems = load_directory(
         write_kb(tmp_path, ("a.yml", [PASSWORD]), ("b.yml", [PASSWORD]))
