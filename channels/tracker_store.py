@@ -44,7 +44,7 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
 
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
+        if kwargs.get("dialect") == "sqlite" and kwargs.get("db") not in (None, "", ":memory:"):
             create_private_file(Path(kwargs["db"]))  # before Rasa creates it
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
