@@ -8,6 +8,7 @@ from bot.kb.schema import Entry
 from bot.programs import named_programs, strip_programs
 
 MAX_WORDS = 6
+ANALOG_PHRASINGS = 3
 _MARKER = re.compile(
     r"^(kalau|kalo|klo|klu|kl|terus|trus|trs|lalu|lantas|kemudian|setelah\s+itu|habis\s+itu|"
     r"abis\s+itu|itu|gimana|gmn|gmna|bagaimana|bgmn|caranya|cara|trus|nah|lha|untuk|utk|"
@@ -32,10 +33,11 @@ def is_followup(text: str) -> bool:
     return len(words) <= 2 and bool(named_programs(lowered))  # "PPPK?", "p3k gmn"
 
 
-def contextual_query(text: str, previous: Entry, program_changed: bool) -> str:
-    """The follow-up with the previous entry in front: its title, or, when the
-    follow-up moves to another program, its first phrasing without program names
-    (titles carry details of the old program's answer)."""
-    if program_changed:
-        return f"{strip_programs(previous.questions[0])} {text}"
-    return f"{previous.title} {text}"
+def contextual_queries(text: str, previous: Entry, program_changed: bool) -> list[str]:
+    """The follow-up with the previous entry in front: its title; when the follow-up
+    moves to another program, each of its title and first phrasings without program
+    names (the entry for the other program is the one they agree on)."""
+    if not program_changed:
+        return [f"{previous.title} {text}"]
+    texts = (previous.title, *previous.questions[:ANALOG_PHRASINGS])
+    return [f"{strip_programs(each)} {text}" for each in texts]

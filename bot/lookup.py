@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.followups import contextual_query, is_followup
+from bot.followups import contextual_queries, is_followup
 from bot.kb.retriever import Match, Retriever, entry_years
 from bot.kb.schema import Entry
 from bot.programs import detect_program, detect_year
@@ -25,6 +25,9 @@ _SCHEDULE = re.compile(
     r"dimulai|mulai|ditutup|tutup|penutupan|diumumkan)\b"
 )
 UNDATED = (0, 9999)
+# An analogous entry for another program is found by agreement across the previous
+# entry's phrasings, so it may score a little under the threshold.
+ANALOG_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -63,17 +66,15 @@ def look_up(
     program = named or (context.program if followup and context else None)
     previous = retriever.entry(context.faq_id) if followup and context else None
     changed = bool(previous and named and context and named != context.program)
-    queries = [contextual_query(text, previous, changed)] if previous else []
+    queries = contextual_queries(text, previous, changed) if previous else []
     year = detect_year(text) or (_single_year(previous) if previous else None)
     scores = retriever.scores(text, *queries)
 
-    match = None
-    if changed:  # "kalau PPPK?" asks for another entry than the one just given, if any
-        others = [each.copy() for each in scores]
-        for each in others:
-            each[retriever.entries.index(previous)] = 0.0
-        match = _best(retriever, others, program, year)
-    match = match or _best(retriever, scores, program, year)
+    if changed and previous is not None and program:
+        match = _analog(retriever, previous, scores[1:], program, year)
+        match = match or retriever.accepted(scores[0], program, year)
+    else:
+        match = _best(retriever, scores, program, year)
     if year and _SCHEDULE.search(text.lower()):
         # Only an entry dated for that year answers; else the season file does.
         if match is None or not _dated(match.entry):
@@ -98,6 +99,34 @@ def _best(
     """The better of the message's own match and its match in context."""
     matches = [retriever.accepted(each, program, year) for each in scores]
     return max((m for m in matches if m), key=lambda m: m.score, default=None)
+
+
+def _analog(
+    retriever: Retriever,
+    previous: Entry,
+    scores: list[np.ndarray],
+    program: str,
+    year: int | None,
+) -> Match | None:
+    """The entry of ``program`` that the previous entry's phrasings agree on best.
+
+    The previous entry itself stays the answer when it covers ``program`` too,
+    unless an entry made for ``program`` alone is found.
+    """
+    stacked = np.vstack(scores)
+    mean = np.where(retriever.allowed(program, year), stacked.mean(axis=0), 0.0)
+    own = retriever.entries.index(previous)
+    others = mean.copy()
+    others[own] = 0.0
+    candidates = [int(others.argmax())]
+    if program in previous.programs:
+        candidates = [c for c in candidates if retriever.entries[c].programs == {program}]
+        candidates.append(own)
+    for index in candidates:
+        score = float(stacked[:, index].max())
+        if mean[index] > 0 and score >= ANALOG_SHARE * retriever.threshold:
+            return Match(retriever.entries[index], score)
+    return None
 
 
 def _single_year(entry: Entry) -> int | None:

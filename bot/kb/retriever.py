@@ -79,7 +79,8 @@ class Retriever:
         """The entry with this id, if this version has it."""
         return self._by_id.get(entry_id) if entry_id else None
 
-    def _allowed(self, program: str | None, year: int | None) -> np.ndarray:
+    def allowed(self, program: str | None, year: int | None) -> np.ndarray:
+        """Which entries may answer within ``program`` and ``year``."""
         allowed = np.ones(len(self.entries), dtype=bool)
         if program:
             allowed &= self._in_program[program]
@@ -106,7 +107,7 @@ class Retriever:
         year: int | None = None,
     ) -> list[Match]:
         """The best entries by ``scores`` within ``program`` and ``year``, best first."""
-        scoped = np.where(self._allowed(program, year), scores, 0.0)
+        scoped = np.where(self.allowed(program, year), scores, 0.0)
         order = np.argsort(-scoped)[:limit]
         return [Match(self.entries[i], float(scoped[i])) for i in order if scoped[i] > 0]
 

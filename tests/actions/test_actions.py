@@ -200,7 +200,7 @@ def test_out_of_scope_without_context_stays_out_of_scope():
 def test_kalau_pppk_after_the_cpns_age_limits_moves_to_pppk(december_2026):
     context = {"last_faq_id": "batas_usia", "last_program": "cpns"}
     messages, events = run(ActionAnswer(), tracker("kalau PPPK?", "question", slots=context))
-    assert slot(events, "last_faq_id") != "batas_usia"
+    assert slot(events, "last_faq_id") == "pppk_syarat_usia"
     assert slot(events, "last_program") == "pppk"
 
 

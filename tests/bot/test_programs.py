@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.followups import contextual_query, is_followup
+from bot.followups import contextual_queries, is_followup
 from bot.kb.schema import Entry
 from bot.programs import detect_program, detect_year, strip_programs
 
@@ -79,9 +79,12 @@ def test_the_contextual_query_carries_the_topic_to_another_program():
         short_answer="Jawaban.",
         source_file="uji.yml",
     )
-    assert contextual_query("kalau pppk?", age, True) == (
-        "berapa batas usia untuk mendaftar ? kalau pppk?"
-    )
-    assert contextual_query("itu kapan?", age, False) == (
+    assert contextual_queries("kalau pppk?", age, True) == [
+        "batas usia pelamar : 18-35 tahun kalau pppk?",
+        "berapa batas usia untuk mendaftar ? kalau pppk?",
+        "umur max kalau pppk?",
+        "usia kalau pppk?",
+    ]
+    assert contextual_queries("itu kapan?", age, False) == [
         "Batas usia pelamar CPNS: 18-35 tahun itu kapan?"
-    )
+    ]

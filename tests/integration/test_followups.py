@@ -25,6 +25,14 @@ def test_how_to_reset_after_a_locked_account_is_answered_not_refused(running_bot
     assert slots(running_bot, user)["last_faq_id"]
 
 
+def test_follow_ups_in_a_season(running_bot):
+    user = sender()
+    texts(running_bot.say(user, "jadwal cpns 2024"))
+    assert slots(running_bot, user)["last_faq_id"].startswith("jadwal_cpns_2024")
+    texts(running_bot.say(user, "kalau pppk?"))
+    assert slots(running_bot, user)["last_faq_id"] == "jadwal_pppk_2024"
+
+
 def test_a_vague_follow_up_stays_on_the_previous_entry(running_bot):
     user = sender()
     texts(running_bot.say(user, "min lupa pw sscasn gmn?"))
@@ -40,14 +48,14 @@ def test_kalau_pppk_after_the_cpns_age_limits_moves_to_pppk(running_bot):
     assert slots(running_bot, user)["last_faq_id"] == "batas_usia"
     replies = texts(running_bot.say(user, "kalau PPPK?"))
     state = slots(running_bot, user)
-    assert state["last_program"] == "pppk" and state["last_faq_id"] != "batas_usia"
+    assert state["last_program"] == "pppk" and state["last_faq_id"] == "pppk_syarat_usia"
     assert not any(OUT_OF_SCOPE in text for text in replies)
 
 
 def test_a_pppk_question_does_not_get_the_cpns_age_limits(running_bot):
     user = sender()
     replies = " ".join(texts(running_bot.say(user, "berapa batas usia pppk guru")))
-    assert slots(running_bot, user)["last_faq_id"] != "batas_usia"
+    assert slots(running_bot, user)["last_faq_id"] == "pppk_syarat_usia"
     assert "PPPK" in replies
 
 
