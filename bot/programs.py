@@ -17,7 +17,7 @@ _PATTERNS = {
         r"ipdn|stis|poltek\s?(ip|im|ssn|kesos)|poltekip|poltekim|stmkg|stin)\b"
     ),
 }
-_YEAR = re.compile(r"\b(20[1-4]\d)\b")
+_YEAR = re.compile(r"(?<![\w-])(20[1-4]\d)(?![\w-])")  # not inside SSCN-2026-00042
 
 
 def named_programs(text: str) -> frozenset[str]:

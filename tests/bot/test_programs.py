@@ -36,6 +36,8 @@ def test_detects_one_year_and_strips_program_names():
     assert detect_year("kapan pendaftaran cpns 2026 dibuka?") == 2026
     assert detect_year("jadwal cpns 2019 atau 2024") is None
     assert detect_year("nik 3201234567890123") is None
+    assert detect_year("tiket SSCN-2026-00042 kapan dibalas") is None
+    assert detect_year("jadwal (2024/2025)") is None and detect_year("tahun 2024.") == 2024
     assert strip_programs("Batas usia pelamar CPNS") == "batas usia pelamar"
 
 
