@@ -11,13 +11,23 @@ MAX_WORDS = 6
 ANALOG_PHRASINGS = 3
 _MARKER = re.compile(
     r"^(kalau|kalo|klo|klu|kl|terus|trus|trs|lalu|lantas|kemudian|setelah\s+itu|habis\s+itu|"
-    r"abis\s+itu|itu|gimana|gmn|gmna|bagaimana|bgmn|caranya|cara|trus|nah|lha|untuk|utk|"
+    r"abis\s+itu|itu|gimana|gmn|gmna|bagaimana|bgmn|caranya|cara|nah|lha|untuk|utk|"
     r"buat|bagi|yang|yg|sama|apakah\s+itu|kapan\s+itu)\b"
 )
 # "resetnya", "syaratnya": an anaphoric -nya; a few words merely end that way.
 _ANAPHOR = re.compile(r"\b\w{2,}nya\b")
 _NOT_ANAPHORS = {"hanya", "punya", "tanya", "bertanya", "karenanya", "sebenarnya", "biasanya"}
 _WORD = re.compile(r"\w+")
+# Words that ask "how / when / what about" without saying about what.
+_FILLER_WORDS = (
+    "kalau kalo klo klu kl terus trus trs lalu lantas kemudian setelah habis abis itu "
+    "ini gimana gmn gmna bagaimana bgmn cara caranya nah lha untuk utk buat bagi yang yg "
+    "sama apakah apa kapan kpn berapa brp dimana mana siapa kenapa mengapa sudah udah "
+    "sdh belum blm aja saja dong sih kah ya iya min kak pak bu mas mbak saya aku bisa "
+    "gak ga nggak tidak tdk harus lagi juga dan atau dengan dgn di ke dari jadi kok deh "
+    "tuh"
+)
+_FILLERS = frozenset(_FILLER_WORDS.split())
 
 
 def is_followup(text: str) -> bool:
@@ -31,6 +41,13 @@ def is_followup(text: str) -> bool:
     if set(_ANAPHOR.findall(lowered)) - _NOT_ANAPHORS:
         return True
     return len(words) <= 2 and bool(named_programs(lowered))  # "PPPK?", "p3k gmn"
+
+
+def content_words(text: str) -> set[str]:
+    """The words of ``text`` that say what it is about (no fillers, no program names)."""
+    words = _WORD.findall(strip_programs(text))
+    stems = {word[:-3] if len(word) > 5 and word.endswith("nya") else word for word in words}
+    return {word for word in stems if word not in _FILLERS and not word.isdigit()}
 
 
 def contextual_queries(text: str, previous: Entry, program_changed: bool) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.followups import contextual_queries, is_followup
+from bot.followups import content_words, contextual_queries, is_followup
 from bot.kb.retriever import Match, Retriever, entry_years
 from bot.kb.schema import Entry
 from bot.programs import detect_program, detect_year
@@ -28,6 +28,8 @@ UNDATED = (0, 9999)
 # An analogous entry for another program is found by agreement across the previous
 # entry's phrasings, so it may score a little under the threshold.
 ANALOG_SHARE = 0.8
+# Words of a follow-up's own must come this close to the previous entry to be read with it.
+CONTEXT_FIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -66,15 +68,14 @@ def look_up(
     program = named or (context.program if followup and context else None)
     previous = retriever.entry(context.faq_id) if followup and context else None
     changed = bool(previous and named and context and named != context.program)
-    queries = contextual_queries(text, previous, changed) if previous else []
     year = detect_year(text) or (_single_year(previous) if previous else None)
-    scores = retriever.scores(text, *queries)
-
-    if changed and previous is not None and program:
-        match = _analog(retriever, previous, scores[1:], program, year)
-        match = match or retriever.accepted(scores[0], program, year)
+    if previous is None:
+        scores = retriever.scores(text)
+        match = retriever.accepted(scores[0], program, year)
     else:
-        match = _best(retriever, scores, program, year)
+        content = " ".join(sorted(content_words(text)))
+        scores = retriever.scores(text, content, *contextual_queries(text, previous, changed))
+        match = _match(retriever, scores, previous, bool(content), changed, program, year)
     if year and _SCHEDULE.search(text.lower()):
         # Only an entry dated for that year answers; else the season file does.
         if match is None or not _dated(match.entry):
@@ -93,6 +94,32 @@ def look_up(
     return Lookup(match, program, None, followup)
 
 
+def _match(
+    retriever: Retriever,
+    scores: list[np.ndarray],
+    previous: Entry,
+    has_content: bool,
+    changed: bool,
+    program: str | None,
+    year: int | None,
+) -> Match | None:
+    """A follow-up's own match, or its match in the context of ``previous``.
+
+    ``scores``: the message's, its content words', then its contextual queries'.
+    A follow-up made only of fillers ("gimana caranya?", "kalau PPPK?") is read in
+    context; one with words of its own stands alone when they find an entry, and
+    is read in context only if those words fit the previous entry.
+    """
+    own = retriever.accepted(scores[0], program, year)
+    if own is not None and has_content:
+        return own
+    in_context = scores[2:]
+    if changed:
+        return _analog(retriever, previous, in_context, program, year) if not has_content else None
+    fit = scores[1][retriever.entries.index(previous)] >= CONTEXT_FIT * retriever.threshold
+    return _best(retriever, in_context, program, year) if fit or not has_content else None
+
+
 def _best(
     retriever: Retriever, scores: list[np.ndarray], program: str | None, year: int | None
 ) -> Match | None:
@@ -105,7 +132,7 @@ def _analog(
     retriever: Retriever,
     previous: Entry,
     scores: list[np.ndarray],
-    program: str,
+    program: str | None,
     year: int | None,
 ) -> Match | None:
     """The entry of ``program`` that the previous entry's phrasings agree on best.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.followups import contextual_queries, is_followup
+from bot.followups import content_words, contextual_queries, is_followup
 from bot.kb.schema import Entry
 from bot.programs import detect_program, detect_year, strip_programs
 
@@ -90,3 +90,11 @@ def test_the_contextual_query_carries_the_topic_to_another_program():
     assert contextual_queries("itu kapan?", age, False) == [
         "Batas usia pelamar CPNS: 18-35 tahun itu kapan?"
     ]
+
+
+def test_content_words_leave_out_fillers_and_program_names():
+    assert content_words("gimana caranya min?") == set()
+    assert content_words("kalau PPPK?") == set()
+    assert content_words("terus kalau sudah?") == set()
+    assert content_words("gimana cara resetnya") == {"reset"}
+    assert content_words("bagaimana cara daftar cpns") == {"daftar"}

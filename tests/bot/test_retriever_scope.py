@@ -218,3 +218,11 @@ def test_kalau_another_program_prefers_another_entry_and_keeps_the_season():
     after_schedule = Context("jadwal_cpns_2024", "cpns")
     lookup = look_up("kalau pppk?", retriever, calendar, TODAY, after_schedule)
     assert lookup.match.entry.id == "jadwal_pppk_2024"  # 2024 still, not "PPPK 2026 belum..."
+
+
+def test_a_short_question_with_words_of_its_own_stands_alone(retriever):
+    after_password = Context("lupa_password", None)
+    lookup = look_up("bagaimana cara daftar di sscasn", retriever, CALENDAR, TODAY, after_password)
+    assert lookup.match.entry.id == "cara_daftar"
+    lookup = look_up("terus harga tiket pesawat", retriever, CALENDAR, TODAY, after_password)
+    assert lookup.match is None  # its words fit neither an entry nor the previous one
