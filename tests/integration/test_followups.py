@@ -40,6 +40,8 @@ def test_a_vague_follow_up_stays_on_the_previous_entry(running_bot):
     replies = texts(running_bot.say(user, "cara resetnya gimana"))
     assert any("helpdesk-sscasn.bkn.go.id" in text for text in replies)
     assert slots(running_bot, user)["last_faq_id"] == "lupa_password"
+    texts(running_bot.say(user, "bagaimana cara daftar cpns"))  # a question of its own
+    assert slots(running_bot, user)["last_faq_id"] == "cara_daftar"
 
 
 def test_kalau_pppk_after_the_cpns_age_limits_moves_to_pppk(running_bot):
