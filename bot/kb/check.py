@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.kb.loader import load_directory
 from bot.kb.retriever import Retriever
-from bot.kb.schema import Problem
+from bot.kb.schema import Entry, Problem
+from bot.programs import named_programs
 
 CONFLICT_SIMILARITY = 0.85
 
@@ -14,9 +16,10 @@ CONFLICT_SIMILARITY = 0.85
 def check_directory(
     directory: Path, conflict_similarity: float = CONFLICT_SIMILARITY
 ) -> list[Problem]:
-    """Schema errors, duplicate ids, bad dates and phrasings that likely conflict."""
+    """Schema errors, duplicate ids, bad dates, phrasings naming another program, conflicts."""
     loaded = load_directory(directory)
     problems = list(loaded.problems)
+    problems.extend(program_mismatches(loaded.entries))
     if loaded.entries:
         retriever = Retriever(loaded.entries)
         for entry, text, other, other_text, similarity in retriever.close_pairs(
@@ -30,4 +33,22 @@ def check_directory(
                     f"of {other.id} ({other.source_file}): likely conflict",
                 )
             )
+    return problems
+
+
+def program_mismatches(entries: Sequence[Entry]) -> list[Problem]:
+    """Title or phrasings that name only programs the entry does not answer for."""
+    problems = []
+    for entry in entries:
+        for text in (entry.title, *entry.questions):
+            named = named_programs(text)
+            if named and not named & entry.programs:
+                problems.append(
+                    Problem(
+                        entry.source_file,
+                        entry.id,
+                        f"phrasing {text!r} names {', '.join(sorted(named))} but the entry's "
+                        f"programs are {', '.join(sorted(entry.programs))}",
+                    )
+                )
     return problems

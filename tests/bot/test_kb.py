@@ -106,6 +106,13 @@ def test_cli_kb_check_reports_problems_and_summary(tmp_path, capsys):
     assert "a.yml: batas_usia: programs must be a non-empty list" in capsys.readouterr().out
 
 
+def test_check_flags_a_phrasing_naming_another_program(tmp_path):
+    pppk_only = {**AGE, "id": "usia_pppk", "programs": ["pppk"]}
+    problems = [str(p) for p in check_directory(write_kb(tmp_path, ("a.yml", [pppk_only])))]
+    expected = "usia_pppk: phrasing 'Berapa batas usia melamar CPNS?' names cpns"
+    assert any(expected in p for p in problems)
+
+
 def test_duplicate_ids_across_files(tmp_path):
     problems = load_directory(
         write_kb(tmp_path, ("a.yml", [PASSWORD]), ("b.yml", [PASSWORD]))
