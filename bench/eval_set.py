@@ -296,20 +296,7 @@ def report(outcomes: Sequence[Outcome], per_message_ms: float, source: str) -> l
 
     lines += threshold_sweep(outcomes)
     lines += kind_sweep(outcomes)
-    lines.append("  misses (first 40):")
-    shown = 0
-    for o in outcomes:
-        wrong = []
-        if o.kind != o.row.kind:
-            wrong.append(f"kind {o.row.kind}->{o.kind}")
-        elif o.row.kind == "question" and o.faq_id != o.row.faq_id:
-            wrong.append(f"faq {o.row.faq_id or '-'}->{o.faq_id or '-'}")
-        elif o.row.kind == "complaint" and o.category != o.row.category:
-            wrong.append(f"category {o.row.category}->{o.category or '-'}")
-        if wrong and shown < 40:
-            shown += 1
-            text = o.row.text.replace("\n", " ")
-            lines.append(f"    l.{o.row.line} {wrong[0]}: {text[:90]!r}")
+    lines += misses(outcomes)
     return lines
 
 
@@ -364,6 +351,31 @@ def _top(knowledge_base, text: str) -> tuple[str, float | None]:
     except (AttributeError, TypeError):
         return "", None
     return (ranked[0].entry.id, float(ranked[0].score)) if ranked else ("", 0.0)
+
+
+def misses(outcomes: Sequence[Outcome], limit: int = 25) -> list[str]:
+    """What went wrong, by label and line number, without the messages' text: the
+    set must not leak into training data through the bench output."""
+    pairs: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for o in outcomes:
+        if o.kind != o.row.kind:
+            pairs[("kind", o.row.kind, o.kind)].append(o.row.line)
+        elif o.row.kind == "question" and o.faq_id != o.row.faq_id:
+            pairs[("faq", o.row.faq_id or "-", o.faq_id or "-")].append(o.row.line)
+        elif o.row.kind == "complaint" and o.category != o.row.category:
+            pairs[("category", o.row.category, o.category or "-")].append(o.row.line)
+    ranked = sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0]))
+    lines = [
+        f"  misses by label ({sum(len(v) for v in pairs.values())} in all, most frequent first;"
+        " lines of bench/data/labelled.tsv, evaluation only: never copy its messages into"
+        " training data or KB phrasings):"
+    ]
+    for (what, gold, got), where in ranked[:limit]:
+        at = ",".join(str(line) for line in where[:8]) + (",..." if len(where) > 8 else "")
+        lines.append(f"    {what:8s} {gold} -> {got}  x{len(where)}  (l.{at})")
+    if len(ranked) > limit:
+        lines.append(f"    ... and {len(ranked) - limit} other label pairs")
+    return lines
 
 
 def _faq_score(knowledge_base, text: str, faq_id: str) -> float | None:
@@ -489,5 +501,5 @@ def labelled(model: Path, path: Path = LABELLED_SET) -> list[str]:
         chat = chat_answers(outcomes, _chat_answerer(services))
     except Exception as error:  # the chat's lookup is optional here; report, don't fail
         chat = [f"  questions as the chat answers them: skipped ({type(error).__name__}: {error})"]
-    misses = lines.index("  misses (first 40):")
-    return lines[:misses] + chat + lines[misses:]
+    first_miss = next(i for i, line in enumerate(lines) if line.startswith("  misses by label"))
+    return lines[:first_miss] + chat + lines[first_miss:]
