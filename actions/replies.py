@@ -25,7 +25,7 @@ class ActionHandleReply(GuardedAction):
         intent = latest_intent(tracker)
         positive = intent in POSITIVE_INTENTS
         awaiting = tracker.get_slot("awaiting")
-        if awaiting != "escalation" and answers_followup(tracker):
+        if intent in ("affirm", "deny") and awaiting != "escalation" and answers_followup(tracker):
             # "terus kalau sudah?" read as a yes: it asks about the previous answer.
             return await ActionAnswer().respond(dispatcher, tracker, domain)
 

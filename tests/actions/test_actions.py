@@ -213,3 +213,7 @@ def test_a_follow_up_read_as_yes_is_answered_not_thanked(december_2026):
     assert slot(events, "last_faq_id") == "lupa_password"
     plain_yes, _ = run(ActionHandleReply(), tracker("iya", "affirm", slots=context))
     assert responses(plain_yes) == ["utter_glad"]
+    unhelpful, _ = run(
+        ActionHandleReply(), tracker("maksudnya gimana", "feedback_unhelpful", slots=context)
+    )
+    assert responses(unhelpful) == ["utter_unhelpful", "utter_offer_escalation"]
