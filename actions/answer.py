@@ -12,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
 from actions.intake import channel_of, offer_escalation, start_intake
-from actions.runtime import intake_desk, seasons, services, today
+from actions.runtime import intake_desk, seasons, services
 from actions.smalltalk import ActionOutOfScope
 from bot.answers import render_answer, render_no_program_answer, render_season
+from bot.dates import today
 from bot.followups import is_followup
 from bot.intake import PUBLIC_CHANNELS
 from bot.kb.store import KnowledgeBaseError

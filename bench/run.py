@@ -58,7 +58,7 @@ def accuracy(model: Path) -> list[str]:
     rows = list(csv.DictReader(DEV_SET.open(encoding="utf-8"), delimiter="\t"))
     services = Services()
     classifier = MessageClassifier(
-        RasaIntentParser(model), services.knowledge_base, services.topics
+        RasaIntentParser(model), services.knowledge_base, services.topics, services.seasons
     )
     started = time.perf_counter()
     results = [(row, classifier.classify(row["text"])) for row in rows]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
+from bot.dates import today
 from bot.inbound import prepare_inbound
 from bot.kb.store import KnowledgeBaseStore
+from bot.lookup import look_up
+from bot.seasons import SeasonCalendar, SeasonStore
 from bot.topics import TopicClassifier
 
 KINDS = (
@@ -56,14 +60,22 @@ def kind_of(ranking: Sequence[IntentGuess]) -> IntentGuess:
 
 
 class MessageClassifier:
-    """Combines the Rasa NLU, the knowledge base and the topic classifier."""
+    """Combines the Rasa NLU, the knowledge base (looked up as the bot does: program,
+    season) and the topic classifier."""
 
     def __init__(
-        self, parse: IntentParser, knowledge_base: KnowledgeBaseStore, topics: TopicClassifier
+        self,
+        parse: IntentParser,
+        knowledge_base: KnowledgeBaseStore,
+        topics: TopicClassifier,
+        seasons: SeasonStore | None = None,
+        clock: Callable[[], dt.date] = today,
     ) -> None:
         self._parse = parse
         self._knowledge_base = knowledge_base
         self._topics = topics
+        self._seasons = seasons
+        self._clock = clock
 
     def classify(self, raw_text: str) -> Classification | None:
         """Classify one message; None for an empty one."""
@@ -74,8 +86,9 @@ class MessageClassifier:
         kind = kind_of(self._parse(text))
         faq_id = category = None
         if kind.name == "question":
-            match = self._knowledge_base.current().best(text)
-            faq_id = match.entry.id if match else None
+            calendar = self._seasons.current() if self._seasons else SeasonCalendar()
+            lookup = look_up(text, self._knowledge_base.current(), calendar, self._clock())
+            faq_id = lookup.match.entry.id if lookup.match else None
         elif kind.name == "complaint":
             category = self._topics.predict(text).topic
         return Classification(text, kind.name, faq_id, category, round(kind.confidence, 4))

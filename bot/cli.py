@@ -419,7 +419,7 @@ def _classify(args: argparse.Namespace) -> int:
         print(f"sscn classify: {error}", file=sys.stderr)
         return 2
     classifier = MessageClassifier(
-        RasaIntentParser(model), services.knowledge_base, services.topics
+        RasaIntentParser(model), services.knowledge_base, services.topics, services.seasons
     )
     for line in lines:
         result = classifier.classify(line)

@@ -1,8 +1,12 @@
-"""Dates written the Indonesian way."""
+"""Dates written the Indonesian way, and today's date where the helpdesk works."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from zoneinfo import ZoneInfo
+
+TIMEZONE = ZoneInfo(os.environ.get("SSCN_TIMEZONE", "Asia/Jakarta"))
 
 MONTHS = (
     "Januari",
@@ -18,6 +22,11 @@ MONTHS = (
     "November",
     "Desember",
 )
+
+
+def today() -> dt.date:
+    """Today's date where the helpdesk works (``SSCN_TIMEZONE``, WIB by default)."""
+    return dt.datetime.now(TIMEZONE).date()
 
 
 def format_date_id(day: dt.date) -> str:

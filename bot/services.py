@@ -7,6 +7,7 @@ from functools import cached_property
 from bot.config import Settings
 from bot.kb.store import KnowledgeBaseStore
 from bot.nlu_data import Example, examples_by_intent, read_examples
+from bot.seasons import SeasonStore
 from bot.topics import TopicClassifier
 
 # Intents whose examples are certainly not FAQ questions: negatives when the
@@ -15,7 +16,7 @@ NON_QUESTION_INTENTS = ("out_of_scope", "greeting", "thanks", "goodbye", "affirm
 
 
 class Services:
-    """The knowledge base and the topic classifier, built on first use."""
+    """The knowledge base, the season calendar and the topic classifier, built on first use."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_env()
@@ -30,6 +31,11 @@ class Services:
             self.settings.kb_dir,
             negatives=lambda: examples_by_intent(self.examples, *NON_QUESTION_INTENTS),
         )
+
+    @cached_property
+    def seasons(self) -> SeasonStore:
+        """The season calendar Humas edits (``knowledge_base/config/seasons.yml``)."""
+        return SeasonStore(self.settings.kb_dir / "config" / "seasons.yml")
 
     @cached_property
     def topics(self) -> TopicClassifier:

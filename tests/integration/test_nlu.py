@@ -73,7 +73,7 @@ def test_classify_cli_prints_one_json_object_per_line(trained_model):
 def classifier(trained_model) -> MessageClassifier:
     services = Services()
     return MessageClassifier(
-        RasaIntentParser(trained_model), services.knowledge_base, services.topics
+        RasaIntentParser(trained_model), services.knowledge_base, services.topics, services.seasons
     )
 
 
