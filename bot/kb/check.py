@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
+
 from bot.kb.loader import load_directory
 from bot.kb.retriever import Retriever
 from bot.kb.schema import Entry, Problem
 from bot.programs import named_programs
+from bot.seasons import parse_calendar
+
+SEASON_FILE = Path("config") / "seasons.yml"
 
 CONFLICT_SIMILARITY = 0.85
 
@@ -20,6 +25,7 @@ def check_directory(
     loaded = load_directory(directory)
     problems = list(loaded.problems)
     problems.extend(program_mismatches(loaded.entries))
+    problems.extend(season_problems(directory / SEASON_FILE))
     if loaded.entries:
         retriever = Retriever(loaded.entries)
         for entry, text, other, other_text, similarity in retriever.close_pairs(
@@ -34,6 +40,18 @@ def check_directory(
                 )
             )
     return problems
+
+
+def season_problems(path: Path) -> list[Problem]:
+    """What is wrong with the season calendar (a missing file is allowed: every season
+    then counts as not announced)."""
+    if not path.exists():
+        return []
+    try:
+        parse_calendar(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValueError, UnicodeDecodeError) as error:
+        return [Problem(str(path), None, str(error))]
+    return []
 
 
 def program_mismatches(entries: Sequence[Entry]) -> list[Problem]:

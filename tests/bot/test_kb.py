@@ -203,3 +203,20 @@ def test_project_knowledge_base_is_valid_and_covers_every_faq_id():
             assert required <= ids, f"missing FAQ ids: {sorted(required - ids)}"
     entries = load_directory(services.settings.kb_dir).entries
     assert all(entry.sources and entry.programs for entry in entries)
+
+
+def test_check_reports_a_broken_season_calendar(tmp_path):
+    kb = write_kb(tmp_path, ("akun.yml", [PASSWORD]))
+    (kb / "config").mkdir()
+    (kb / "config" / "seasons.yml").write_text(
+        "seasons:\n  - program: cpns\n    year: dua ribu\n", encoding="utf-8"
+    )
+    problems = [str(p) for p in check_directory(kb)]
+    assert any("seasons.yml" in p and "year must be a number" in p for p in problems)
+
+
+def test_the_shipped_season_calendar_is_valid():
+    from bot.config import PROJECT_ROOT
+    from bot.kb.check import SEASON_FILE, season_problems
+
+    assert season_problems(PROJECT_ROOT / "knowledge_base" / SEASON_FILE) == []
