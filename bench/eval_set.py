@@ -493,7 +493,7 @@ def labelled(model: Path, path: Path = LABELLED_SET) -> list[str]:
     rows = load(path, shared_faq_ids(), complaint_categories())
     services = Services()
     classifier = MessageClassifier(
-        RasaIntentParser(model), services.knowledge_base, services.topics
+        RasaIntentParser(model), services.knowledge_base, services.topics, services.seasons
     )
     outcomes, per_message_ms = evaluate(classifier.classify, services.knowledge_base, rows)
     lines = report(outcomes, per_message_ms, path.name)
