@@ -22,21 +22,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.classify import KINDS
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LABELLED_SET = PROJECT_ROOT / "bench" / "data" / "labelled.tsv"
 COLUMNS = ("text", "kind", "faq_id", "program", "category")
 HEADER = "\t".join(COLUMNS)
 PROGRAMS = ("", "cpns", "pppk", "kedinasan")
-KINDS = (
-    "question",
-    "complaint",
-    "status_check",
-    "human",
-    "greeting",
-    "thanks",
-    "goodbye",
-    "out_of_scope",
-)
 BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
@@ -464,17 +456,13 @@ def chat_answers(outcomes: Sequence[Outcome], answer: Callable[[str], str]) -> l
 
 
 def _chat_answerer(services) -> Callable[[str], str]:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
+    from bot.dates import today
     from bot.lookup import look_up
-    from bot.seasons import SeasonStore
-
-    seasons = SeasonStore(services.settings.kb_dir / "config" / "seasons.yml")
-    today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
 
     def answer(text: str) -> str:
-        lookup = look_up(text, services.knowledge_base.current(), seasons.current(), today)
+        lookup = look_up(
+            text, services.knowledge_base.current(), services.seasons.current(), today()
+        )
         if lookup.match is not None:
             return lookup.match.entry.id
         return SEASON_ANSWER if lookup.season is not None else ""

@@ -33,7 +33,7 @@ from sanic.response import HTTPResponse
 from telegram import Bot
 
 from bot.conversations import conversation_id, platform_id
-from bot.inbound import prepare_inbound
+from bot.inbound import InboundText, prepare_inbound
 from bot.ledger.messages import BUSY, DONE
 from channels.inbound import user_message
 from channels.records import ChannelRecords
@@ -152,7 +152,7 @@ class TelegramInput(InputChannel):
                 return response.json({"error": str(error) or "body is not valid JSON"}, status=400)
             if incoming is None:
                 return response.json({"status": "ignored"})
-            gated = prepare_inbound(incoming.text)  # recorded as the dialogue will see it
+            gated = prepare_inbound(incoming.text)  # recorded and answered as gated
             admission = await self.records.inbound(
                 conversation_id(CHANNEL, incoming.chat_id),
                 gated.text if gated else "",
@@ -168,7 +168,7 @@ class TelegramInput(InputChannel):
                     headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
                 )
             try:
-                await self._handle(incoming, on_new_message, admission.row_id)
+                await self._handle(incoming, gated, on_new_message, admission.row_id)
             except Exception:
                 logger.exception("telegram: update %s could not be handled", incoming.update_id)
                 await self.records.release(admission.row_id)
@@ -181,9 +181,11 @@ class TelegramInput(InputChannel):
     async def _handle(
         self,
         incoming: Incoming,
+        inbound: InboundText | None,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         record: int | None,
     ) -> None:
+        """Answer one admitted update; ``inbound`` is its text after the gate."""
         sender = self.sender
         if incoming.callback_query_id:
             await sender.answer_callback(incoming.callback_query_id)
@@ -194,7 +196,6 @@ class TelegramInput(InputChannel):
         if incoming.kind == "unsupported":
             await output.send_text_message(conversation, TEXT_ONLY_NOTE)
             return
-        inbound = prepare_inbound(incoming.text)
         if inbound is None:
             return
         metadata = {"display_name": incoming.display_name, "telegram_update_id": incoming.update_id}
