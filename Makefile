@@ -5,7 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/sscn.tar.gz
-TRAINING_FILES := config.yml domain.yml $(wildcard nlu_data/*.yml)
+NLU_FILES := $(wildcard nlu_data/*.yml)
+KB_FILES := $(wildcard knowledge_base/*.yml)
+# The knowledge base's phrasings are question examples too (bot/kb/nlu_export.py).
+KB_NLU := build/nlu/kb-questions.yml
+TRAINING_FILES := config.yml domain.yml $(NLU_FILES) $(KB_NLU)
 
 .PHONY: run test train bench lint validate kb-check crossval clean
 
@@ -19,8 +23,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
+$(KB_NLU): $(VENV)/.installed $(KB_FILES) $(NLU_FILES)
+	$(VENV)/bin/sscn kb export-nlu $@
+
 $(MODEL): $(VENV)/.installed $(TRAINING_FILES)
-	$(RASA) train --data nlu_data --config config.yml --domain domain.yml \
+	$(RASA) train --data nlu_data $(KB_NLU) --config config.yml --domain domain.yml \
 	  --out models --fixed-model-name sscn
 	@touch $@
 
@@ -33,14 +40,16 @@ test: $(VENV)/.installed
 	@bash scripts/ensure-chromium.sh
 	$(PY) -m pytest -q
 
-validate: $(VENV)/.installed
-	$(RASA) data validate --data nlu_data --config config.yml --domain domain.yml --fail-on-warnings
+validate: $(VENV)/.installed $(KB_NLU)
+	$(RASA) data validate --data nlu_data $(KB_NLU) --config config.yml --domain domain.yml --fail-on-warnings
 
 kb-check: $(VENV)/.installed
 	$(VENV)/bin/sscn kb check
 
-crossval: $(VENV)/.installed
-	$(RASA) test nlu --nlu nlu_data --config config.yml --cross-validation --folds 5 --out results/crossval
+crossval: $(VENV)/.installed $(KB_NLU)
+	rm -rf build/crossval && mkdir -p build/crossval
+	ln -s $(abspath $(NLU_FILES) $(KB_NLU)) build/crossval/
+	$(RASA) test nlu --nlu build/crossval --config config.yml --cross-validation --folds 5 --out results/crossval
 
 bench: $(VENV)/.installed $(MODEL)
 	$(PY) bench/run.py
@@ -50,4 +59,4 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check bot actions channels tests bench
 
 clean:
-	rm -rf models results .pytest_cache
+	rm -rf models build results .pytest_cache

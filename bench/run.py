@@ -32,6 +32,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from bench import report_load  # noqa: E402
 from bench.eval_set import labelled  # noqa: E402
 from bot.classify import MessageClassifier  # noqa: E402
+from bot.kb.nlu_export import export_directory  # noqa: E402
 from bot.ledger.crypto import FieldCipher  # noqa: E402
 from bot.ledger.db import make_engine, make_sessionmaker  # noqa: E402
 from bot.ledger.migrate import upgrade  # noqa: E402
@@ -92,14 +93,21 @@ def accuracy(model: Path) -> list[str]:
 
 
 def cross_validation() -> list[str]:
+    """5-fold cross-validation of the NLU on what `make train` trains on."""
     with tempfile.TemporaryDirectory() as out:
+        data = Path(out) / "data"
+        data.mkdir()
+        for path in (PROJECT_ROOT / "nlu_data").glob("*.yml"):
+            (data / path.name).symlink_to(path)
+        kb_dir, nlu_dir = PROJECT_ROOT / "knowledge_base", PROJECT_ROOT / "nlu_data"
+        export_directory(kb_dir, nlu_dir, data / "kb.yml")
         subprocess.run(
             [
                 str(VENV_BIN / "rasa"),
                 "test",
                 "nlu",
                 "--nlu",
-                "nlu_data",
+                str(data),
                 "--config",
                 "config.yml",
                 "--cross-validation",

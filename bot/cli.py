@@ -1,4 +1,4 @@
-"""The ``sscn`` command line: ``sscn kb check``, ``sscn db upgrade``, ``sscn classify``."""
+"""The ``sscn`` command line: knowledge base, classify, ledger, console and channels."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     check = kb.add_parser("check", help="validate the knowledge-base files")
     check.add_argument("--dir", type=Path, default=settings.kb_dir)
     check.set_defaults(handler=_kb_check)
+    export = kb.add_parser("export-nlu", help="write the phrasings as Rasa NLU training data")
+    export.add_argument("out", type=Path, help="the YAML file to write")
+    export.add_argument("--dir", type=Path, default=settings.kb_dir)
+    export.add_argument("--nlu", type=Path, default=settings.nlu_dir, help="hand-written data")
+    export.set_defaults(handler=_kb_export_nlu)
 
     db = commands.add_parser("db", help="ledger database").add_subparsers(title="db")
     db_upgrade = db.add_parser("upgrade", help="apply migrations (SSCN_DATABASE_URL)")
@@ -272,6 +277,19 @@ def _kb_check(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in {args.dir}", file=sys.stderr)
         return 1
     print(f"knowledge base OK: {args.dir} ({_kb_summary(args.dir)})")
+    return 0
+
+
+def _kb_export_nlu(args: argparse.Namespace) -> int:
+    from bot.kb.nlu_export import export_directory
+
+    try:
+        by_intent = export_directory(args.dir, args.nlu, args.out)
+    except ValueError as problems:
+        print(f"ERROR {problems}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{intent} {len(texts)}" for intent, texts in by_intent.items())
+    print(f"wrote {args.out} ({counts})")
     return 0
 
 

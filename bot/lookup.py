@@ -28,8 +28,9 @@ UNDATED = (0, 9999)
 # An analogous entry for another program is found by agreement across the previous
 # entry's phrasings, so it may score a little under the threshold.
 ANALOG_SHARE = 0.8
-# Words of a follow-up's own must come this close to the previous entry to be read with it.
-CONTEXT_FIT = 0.5
+# Words of a follow-up's own must come this close (cosine) to the previous entry to be
+# read with it.
+CONTEXT_SIMILARITY = 0.2
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,9 @@ def look_up(
         match = retriever.accepted(scores[0], program, year)
     else:
         content = " ".join(sorted(content_words(text)))
-        scores = retriever.scores(text, content, *contextual_queries(text, previous, changed))
-        match = _match(retriever, scores, previous, bool(content), changed, program, year)
+        scores = retriever.scores(text, *contextual_queries(text, previous, changed))
+        fits = retriever.similarity(content, previous) >= CONTEXT_SIMILARITY
+        match = _match(retriever, scores, previous, bool(content), fits, changed, program, year)
     if year and _SCHEDULE.search(text.lower()):
         # Only an entry dated for that year answers; else the season file does.
         if match is None or not _dated(match.entry):
@@ -99,13 +101,15 @@ def _match(
     scores: list[np.ndarray],
     previous: Entry,
     has_content: bool,
+    fits: bool,
     changed: bool,
     program: str | None,
     year: int | None,
 ) -> Match | None:
     """A follow-up's own match, or its match in the context of ``previous``.
 
-    ``scores``: the message's, its content words', then its contextual queries'.
+    ``scores``: the message's, then its contextual queries'; ``fits``: its content
+    words come close to ``previous``.
     A follow-up made only of fillers ("gimana caranya?", "kalau PPPK?") is read in
     context; one with words of its own stands alone when they find an entry, and
     is read in context only if those words fit the previous entry.
@@ -113,11 +117,10 @@ def _match(
     own = retriever.accepted(scores[0], program, year)
     if own is not None and has_content:
         return own
-    in_context = scores[2:]
+    in_context = scores[1:]
     if changed:
         return _analog(retriever, previous, in_context, program, year) if not has_content else None
-    fit = scores[1][retriever.entries.index(previous)] >= CONTEXT_FIT * retriever.threshold
-    return _best(retriever, in_context, program, year) if fit or not has_content else None
+    return _best(retriever, in_context, program, year) if fits or not has_content else None
 
 
 def _best(

@@ -1,10 +1,16 @@
-"""Find the knowledge-base entry that answers a message (TF-IDF, cosine).
+"""Find the knowledge-base entry that answers a message.
 
-Each entry is indexed by its title and question phrasings, as word and
-character n-grams of the normalised text, so slang and typos still match.
-The acceptance threshold is calibrated on every (re)load: each phrasing is
-asked against the index without itself (a stand-in for an unseen wording),
-and texts that are no questions at all serve as negatives.
+Each entry is indexed by its title, its question phrasings, its short answer and
+its tags, as word and character n-grams of the normalised text, so slang and
+typos still match. Two signals score every entry: a linear classifier trained
+on those texts (one-vs-rest SVM) and the best cosine similarity to one of the
+entry's texts. Their sum is mapped to a confidence in [0, 1] (Platt scaling)
+and compared with an acceptance threshold.
+
+Both the mapping and the threshold are calibrated on every (re)load by
+cross-validation: the question phrasings of each fold are asked against a model
+fitted without them (a stand-in for unseen wordings), and texts that are no
+questions at all serve as negatives. A wrong answer costs more than no answer.
 
 A lookup may be scoped to one program (entries whose ``programs`` include it)
 and one year (entries dated by valid_from/valid_until, or by a year in their
@@ -14,20 +20,29 @@ id such as ``jadwal_cpns_2024``, must cover it; undated entries always may).
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize as l2_normalize
+from sklearn.svm import LinearSVC
 
 from bot.kb.schema import Entry
 from bot.programs import PROGRAMS
 from bot.text import normalize
 
-DEFAULT_THRESHOLD = 0.35
-MIN_THRESHOLD, MAX_THRESHOLD = 0.2, 0.6
+DEFAULT_THRESHOLD = 0.5
+MIN_THRESHOLD, MAX_THRESHOLD = 0.3, 0.9
+# Accepting a wrong entry counts this many times as much as a missed right one.
+WRONG_ANSWER_COST = 2.0
+FOLDS = 5
+SVM_C = 1.0
 _ID_YEAR = re.compile(r"(?:^|_)(20\d\d)(?=_|$)")
 
 
@@ -37,19 +52,23 @@ class Match:
     score: float
 
 
+@dataclass(frozen=True)
+class _Documents:
+    texts: list[str]  # normalised
+    entry: np.ndarray  # entry index of each text
+    question: np.ndarray  # True for a question phrasing (held out in calibration)
+    starts: np.ndarray  # index of each entry's first text
+
+
 class Retriever:
     """A fitted index over the entries of one knowledge-base version."""
 
     def __init__(self, entries: Sequence[Entry], negatives: Sequence[str] = ()) -> None:
         self.entries = tuple(entries)
-        self._doc_entry: list[int] = []
-        documents: list[str] = []
-        for index, entry in enumerate(self.entries):
-            for text in (entry.title, *entry.questions):
-                documents.append(normalize(text))
-                self._doc_entry.append(index)
-        self._doc_entry_array = np.array(self._doc_entry)
+        self._documents = _documents(self.entries)
+        self._doc_entry = self._documents.entry
         self._by_id = {entry.id: entry for entry in self.entries}
+        self._index = {entry.id: index for index, entry in enumerate(self.entries)}
         self._in_program = {
             program: np.array([program in entry.programs for entry in self.entries], dtype=bool)
             for program in PROGRAMS
@@ -59,8 +78,16 @@ class Retriever:
         self._last_year = np.array([span[1] for span in years])
         self._word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        self._matrix = self._vectorize(documents, fit=True)
-        self.threshold = self._calibrate([normalize(text) for text in negatives])
+        self._matrix = self._vectorize(self._documents.texts, fit=True)
+        self._matrix_t = self._matrix.T.tocsr()  # queries @ documents, fast
+        negative_texts = [text for text in map(normalize, negatives) if text]
+        self._negatives = self._vectorize(negative_texts) if negative_texts else None
+        every_negative = np.ones(len(negative_texts), dtype=bool)
+        self._weights, self._bias = self._fit_classifier(
+            np.ones(len(self._doc_entry), dtype=bool), every_negative
+        )
+        self._scale, self._offset = 1.0, 0.0
+        self.threshold = self._calibrate()
 
     def _vectorize(self, texts: Sequence[str], fit: bool = False) -> sparse.csr_matrix:
         if fit:
@@ -69,11 +96,54 @@ class Retriever:
             word, char = self._word.transform(texts), self._char.transform(texts)
         return l2_normalize(sparse.hstack([0.5 * word, char]).tocsr())
 
-    def _entry_scores(self, similarities: np.ndarray) -> np.ndarray:
-        """Best similarity per entry, from similarities per document."""
-        scores = np.zeros(len(self.entries))
-        np.maximum.at(scores, self._doc_entry_array, similarities)
-        return scores
+    def _fit_classifier(
+        self, rows: np.ndarray, negative_rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One-vs-rest linear SVM over the documents in ``rows``: weights (features x
+        entries, float32, laid out for ``queries @ weights``) and bias per entry.
+
+        The negatives in ``negative_rows`` form one more class, "no entry", so a
+        text unlike every entry scores low everywhere. An entry with no document
+        among ``rows`` (or a knowledge base of one entry and no negatives) gets
+        zero weights: only its cosine similarity speaks for it.
+        """
+        none = len(self.entries)
+        weights = np.zeros((self._matrix.shape[1], none), dtype=np.float32)
+        bias = np.zeros(none, dtype=np.float32)
+        features, labels = self._matrix[rows], self._doc_entry[rows]
+        if self._negatives is not None and negative_rows.any():
+            features = sparse.vstack([features, self._negatives[negative_rows]]).tocsr()
+            labels = np.concatenate([labels, np.full(int(negative_rows.sum()), none)])
+        present = np.unique(labels)
+        if len(present) < 2:
+            return weights, bias
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            svm = LinearSVC(C=SVM_C).fit(features, labels)
+        coef, intercept = svm.coef_, svm.intercept_
+        if len(present) == 2:  # sklearn keeps one hyperplane for two classes
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        keep = present < none
+        weights[:, present[keep]], bias[present[keep]] = coef[keep].T, intercept[keep]
+        return weights, bias
+
+    def _raw_scores(
+        self,
+        queries: sparse.csr_matrix,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        documents: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Classifier margin plus best cosine similarity, per query (rows) and entry."""
+        margins = np.asarray(queries.astype(np.float32) @ weights) + bias
+        similarities = (queries @ self._matrix_t).toarray()
+        if documents is not None:
+            similarities[:, ~documents] = 0.0
+        # Documents are grouped by entry, in entry order: the best of each group.
+        return margins + np.maximum.reduceat(similarities, self._documents.starts, axis=1)
+
+    def _confidence(self, raw: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self._scale * raw + self._offset)))
 
     def entry(self, entry_id: str | None) -> Entry | None:
         """The entry with this id, if this version has it."""
@@ -89,15 +159,26 @@ class Retriever:
         return allowed
 
     def scores(self, *texts: str) -> list[np.ndarray]:
-        """Each text's similarity to every entry (vectorised together: one pass)."""
+        """Each text's confidence for every entry (vectorised together: one pass)."""
         queries = [normalize(text) for text in texts]
         if not self.entries or not any(queries):
             return [np.zeros(len(self.entries)) for _ in texts]
-        similarities = (self._matrix @ self._vectorize(queries).T).toarray()
+        confidences = self._confidence(
+            self._raw_scores(self._vectorize(queries), self._weights, self._bias)
+        )
         return [
-            self._entry_scores(similarities[:, i]) if query else np.zeros(len(self.entries))
+            confidences[i] if query else np.zeros(len(self.entries))
             for i, query in enumerate(queries)
         ]
+
+    def similarity(self, text: str, entry: Entry) -> float:
+        """The best cosine similarity of ``text`` to one of ``entry``'s texts."""
+        query = normalize(text)
+        index = self._index.get(entry.id)
+        if not query or index is None:
+            return 0.0
+        rows = self._doc_entry == index
+        return float((self._matrix[rows] @ self._vectorize([query]).T).max())
 
     def ranked(
         self,
@@ -128,41 +209,58 @@ class Retriever:
         """The entry that answers ``text``, or None when none is good enough."""
         return self.accepted(self.scores(text)[0], program, year)
 
-    def _calibrate(self, negatives: Sequence[str]) -> float:
-        """Pick the threshold that makes the most right accept/reject decisions."""
-        all_similarities = (self._matrix @ self._matrix.T).toarray()
-        positives: list[tuple[float, bool]] = []  # (score, top entry is right)
-        for doc, entry_index in enumerate(self._doc_entry):
-            similarities = all_similarities[doc].copy()
-            similarities[doc] = 0.0  # leave the phrasing itself out
-            scores = self._entry_scores(similarities)
-            positives.append((float(scores.max()), int(scores.argmax()) == entry_index))
-        negative_scores: list[float] = []
-        if negatives:
-            negative_similarities = (self._vectorize(negatives) @ self._matrix.T).toarray()
-            negative_scores = [
-                float(self._entry_scores(row).max()) for row in negative_similarities
-            ]
-        if not positives:
+    def _calibrate(self) -> float:
+        """Fit the confidence mapping and pick the threshold that costs least.
+
+        Each fold's question phrasings and negatives are scored by a model fitted
+        without them: a phrasing is right when its best entry is its own, a
+        negative is always wrong to answer. Cost: a wrong acceptance counts
+        WRONG_ANSWER_COST, a missed right one 1.
+        """
+        held_out = np.flatnonzero(self._documents.question)
+        if len(self.entries) < 2 or len(held_out) < FOLDS:
             return DEFAULT_THRESHOLD
+        negatives = self._negatives.shape[0] if self._negatives is not None else 0
+        negative_fold = np.arange(negatives) % FOLDS
+        best_raw: list[float] = []
+        right: list[bool] = []
+        folds = KFold(FOLDS, shuffle=True, random_state=0).split(held_out)
+        for fold, (_, test) in enumerate(folds):
+            rows = np.ones(len(self._doc_entry), dtype=bool)
+            rows[held_out[test]] = False
+            weights, bias = self._fit_classifier(rows, negative_fold != fold)
+            raw = self._raw_scores(self._matrix[held_out[test]], weights, bias, rows)
+            best_raw.extend(raw.max(axis=1))
+            right.extend(raw.argmax(axis=1) == self._doc_entry[held_out[test]])
+            if self._negatives is not None and (negative_fold == fold).any():
+                queries = self._negatives[negative_fold == fold]
+                best_raw.extend(self._raw_scores(queries, weights, bias, rows).max(axis=1))
+                right.extend([False] * queries.shape[0])
+        features, outcomes = np.array(best_raw).reshape(-1, 1), np.array(right)
+        if outcomes.all() or not outcomes.any():
+            return DEFAULT_THRESHOLD
+        platt = LogisticRegression().fit(features, outcomes)
+        self._scale, self._offset = float(platt.coef_[0][0]), float(platt.intercept_[0])
+        confidence = self._confidence(features[:, 0])
         candidates = np.arange(MIN_THRESHOLD, MAX_THRESHOLD + 1e-9, 0.01)
-        best_threshold, best_right = DEFAULT_THRESHOLD, -1
-        for threshold in candidates:
-            right = sum((score >= threshold) == correct for score, correct in positives) + sum(
-                score < threshold for score in negative_scores
-            )
-            if right > best_right:
-                best_threshold, best_right = float(threshold), right
-        return round(best_threshold, 2)
+        costs = [
+            WRONG_ANSWER_COST * np.sum((confidence >= t) & ~outcomes)
+            + np.sum((confidence < t) & outcomes)
+            for t in candidates
+        ]
+        return round(float(candidates[int(np.argmin(costs))]), 2)
 
     def close_pairs(self, limit: float) -> list[tuple[Entry, str, Entry, str, float]]:
-        """Phrasings that sit closer than ``limit`` to a phrasing of another entry."""
-        similarities = (self._matrix @ self._matrix.T).toarray()
-        texts = [text for entry in self.entries for text in (entry.title, *entry.questions)]
+        """Phrasings that sit closer than ``limit`` (cosine) to a phrasing of another entry."""
+        questions = np.flatnonzero(self._documents.question)
+        matrix = self._matrix[questions]
+        similarities = (matrix @ matrix.T).toarray()
+        texts = [text for entry in self.entries for text in entry.questions]
+        owners = self._doc_entry[questions]
         pairs = []
         rows, cols = np.where(np.triu(similarities, k=1) >= limit)
         for row, col in zip(rows, cols, strict=True):
-            first, second = self._doc_entry[row], self._doc_entry[col]
+            first, second = owners[row], owners[col]
             if first != second:
                 pairs.append(
                     (
@@ -174,6 +272,27 @@ class Retriever:
                     )
                 )
         return pairs
+
+
+def _documents(entries: Sequence[Entry]) -> _Documents:
+    """The texts that stand for each entry: questions first, then title, short answer, tags."""
+    texts: list[str] = []
+    owners: list[int] = []
+    question: list[bool] = []
+    for index, entry in enumerate(entries):
+        for text in entry.questions:
+            texts.append(normalize(text))
+            owners.append(index)
+            question.append(True)
+        extras = (entry.short_answer or "", " ".join(entry.tags).replace("_", " "))
+        # The title always: every entry owns at least one text.
+        for text in (entry.title, *(extra for extra in extras if extra.strip())):
+            texts.append(normalize(text))
+            owners.append(index)
+            question.append(False)
+    owner_array = np.array(owners, dtype=int)
+    starts = np.searchsorted(owner_array, np.arange(len(entries)))
+    return _Documents(texts, owner_array, np.array(question, dtype=bool), starts)
 
 
 def entry_years(entry: Entry) -> tuple[int, int]:

@@ -11,7 +11,7 @@ import pytest
 from bot.answers import render_answer
 from bot.kb.check import check_directory
 from bot.kb.loader import load_directory
-from bot.kb.retriever import Retriever
+from bot.kb.retriever import MAX_THRESHOLD, MIN_THRESHOLD, Retriever
 from bot.kb.schema import Source
 from bot.kb.store import KnowledgeBaseError, KnowledgeBaseStore
 from bot.services import Services
@@ -150,7 +150,7 @@ def test_retrieval_finds_the_entry(tmp_path, query, expected):
 
 def test_retrieval_does_not_guess_below_threshold(tmp_path):
     retriever = Retriever(load_directory(default_kb(tmp_path)).entries, NEGATIVES)
-    assert 0.2 <= retriever.threshold <= 0.6
+    assert MIN_THRESHOLD <= retriever.threshold <= MAX_THRESHOLD
     assert retriever.best("resep nasi goreng enak") is None
     assert retriever.best("") is None
 

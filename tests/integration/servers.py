@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 from cryptography.fernet import Fernet
 
+from bot.kb.nlu_export import export_directory
 from bot.ledger.migrate import upgrade
 from bot.rasa_auth import api_headers
 
@@ -30,13 +31,14 @@ def free_port() -> int:
 
 
 def train_model(out_dir: Path) -> Path:
-    """Train the project's model (small and fast: a logistic regression)."""
+    """Train the project's model as `make train` does (small and fast: a logistic regression)."""
     subprocess.run(
         [
             str(VENV_BIN / "rasa"),
             "train",
             "--data",
             "nlu_data",
+            str(export_kb_questions(out_dir)),
             "--config",
             "config.yml",
             "--domain",
@@ -52,6 +54,13 @@ def train_model(out_dir: Path) -> Path:
         timeout=900,
     )
     return out_dir / "test.tar.gz"
+
+
+def export_kb_questions(out_dir: Path) -> Path:
+    """The knowledge base's phrasings as training data, as `make train` writes them."""
+    out = out_dir / "kb-questions.yml"
+    export_directory(PROJECT_ROOT / "knowledge_base", PROJECT_ROOT / "nlu_data", out)
+    return out
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:

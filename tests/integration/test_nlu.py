@@ -11,7 +11,7 @@ import pytest
 from bot.classify import MessageClassifier
 from bot.rasa_nlu import RasaIntentParser
 from bot.services import Services
-from tests.integration.servers import PROJECT_ROOT, VENV_BIN
+from tests.integration.servers import PROJECT_ROOT, VENV_BIN, export_kb_questions
 
 pytestmark = pytest.mark.integration
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev-messages.tsv"
@@ -27,13 +27,14 @@ def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
     )
 
 
-def test_rasa_data_validate():
+def test_rasa_data_validate(tmp_path):
     result = run(
         str(VENV_BIN / "rasa"),
         "data",
         "validate",
         "--data",
         "nlu_data",
+        str(export_kb_questions(tmp_path)),
         "--domain",
         "domain.yml",
         "--config",
