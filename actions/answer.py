@@ -14,12 +14,17 @@ from actions.base import GuardedAction, latest_intent
 from actions.intake import channel_of, offer_escalation, start_intake
 from actions.runtime import intake_desk, seasons, services
 from actions.smalltalk import ActionOutOfScope
-from bot.answers import render_answer, render_no_program_answer, render_season
+from bot.answers import (
+    render_answer,
+    render_no_program_answer,
+    render_season,
+    render_serving_asn_pointer,
+)
 from bot.dates import today
 from bot.followups import is_followup
 from bot.intake import PUBLIC_CHANNELS
 from bot.kb.store import KnowledgeBaseError
-from bot.lookup import Context, Lookup, look_up
+from bot.lookup import Context, Lookup, look_up, serving_asn_pointer
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +58,8 @@ class ActionAnswer(GuardedAction):
     """Self-help first; a complaint without an answer goes straight to intake.
 
     Out-of-scope messages come here too: a follow-up to an earlier answer is
-    answered in its context, anything else gets the out-of-scope reply.
+    answered in its context, a serving civil servant's matter gets the entry that
+    names its channel, anything else gets the out-of-scope reply.
     """
 
     def name(self) -> str:
@@ -65,15 +71,20 @@ class ActionAnswer(GuardedAction):
         text = tracker.latest_message.get("text") or ""
         intent = latest_intent(tracker)
         out_of_scope = intent == "out_of_scope"
-        if out_of_scope and not answers_followup(tracker):
-            return await ActionOutOfScope().respond(dispatcher, tracker, domain)
         kind = "complaint" if intent == "complaint" else "unanswered_question"
         try:
             retriever = services.knowledge_base.current()
         except KnowledgeBaseError:
             logger.exception("No usable knowledge base")
+            if out_of_scope:
+                return await ActionOutOfScope().respond(dispatcher, tracker, domain)
             dispatcher.utter_message(response="utter_kb_unavailable")
             return offer_escalation(dispatcher, kind, text)
+        if out_of_scope and not answers_followup(tracker):
+            pointer = serving_asn_pointer(text, retriever)
+            if pointer:  # a serving civil servant's matter: the entry naming its channel
+                return self._answer(dispatcher, tracker, Lookup(pointer, None), serving_asn=True)
+            return await ActionOutOfScope().respond(dispatcher, tracker, domain)
         lookup = look_up(text, retriever, seasons.current(), today(), context_of(tracker))
         if out_of_scope and not (lookup.match or lookup.season):
             return await ActionOutOfScope().respond(dispatcher, tracker, domain)
@@ -106,12 +117,16 @@ class ActionAnswer(GuardedAction):
 
     @staticmethod
     def _answer(
-        dispatcher: CollectingDispatcher, tracker: Tracker, lookup: Lookup
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        lookup: Lookup,
+        serving_asn: bool = False,
     ) -> list[EventType]:
         """Send the entry's answer (or the season's), then ask whether it helped."""
         if lookup.match:
             public = channel_of(tracker) in PUBLIC_CHANNELS  # X: the short variant
-            dispatcher.utter_message(text=render_answer(lookup.match.entry, today(), short=public))
+            render = render_serving_asn_pointer if serving_asn else render_answer
+            dispatcher.utter_message(text=render(lookup.match.entry, today(), short=public))
         else:
             dispatcher.utter_message(text=render_season(lookup.season, today()))
         dispatcher.utter_message(response="utter_ask_helpful")

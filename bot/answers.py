@@ -72,3 +72,17 @@ def render_no_program_answer(program: str) -> str:
         f"kami. Ketentuan {label} diumumkan di {PORTAL_URL} dan di pengumuman resmi instansi "
         f"yang membuka formasi."
     )
+
+
+SERVING_ASN_INTRO = (
+    "Pertanyaan ini soal kepegawaian ASN yang sudah bekerja, di luar helpdesk rekrutmen. "
+    "Yang perlu Anda tahu:"
+)
+LAPOR_FALLBACK = "Bila tidak ditanggapi, sampaikan lewat SP4N-LAPOR! di https://www.lapor.go.id."
+
+
+def render_serving_asn_pointer(entry: Entry, today: dt.date, short: bool = False) -> str:
+    """A serving civil servant's matter: not recruitment, then the entry naming its channel."""
+    if short:
+        return render_answer(entry, today, short=True)
+    return "\n\n".join((SERVING_ASN_INTRO, render_answer(entry, today), LAPOR_FALLBACK))

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from bot.dates import today
 from bot.inbound import prepare_inbound
 from bot.kb.store import KnowledgeBaseStore
-from bot.lookup import look_up
+from bot.lookup import look_up, serving_asn_pointer
 from bot.seasons import SeasonCalendar, SeasonStore
 from bot.topics import TopicClassifier
 
@@ -89,6 +89,9 @@ class MessageClassifier:
             calendar = self._seasons.current() if self._seasons else SeasonCalendar()
             lookup = look_up(text, self._knowledge_base.current(), calendar, self._clock())
             faq_id = lookup.match.entry.id if lookup.match else None
+        elif kind.name == "out_of_scope":
+            pointer = serving_asn_pointer(text, self._knowledge_base.current())
+            faq_id = pointer.entry.id if pointer else None
         elif kind.name == "complaint":
             category = self._topics.predict(text).topic
         return Classification(text, kind.name, faq_id, category, round(kind.confidence, 4))

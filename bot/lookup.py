@@ -16,7 +16,8 @@ import numpy as np
 
 from bot.followups import content_words, contextual_queries, is_followup
 from bot.kb.retriever import Match, Retriever, entry_years
-from bot.kb.schema import Entry
+from bot.kb.schema import SERVING_ASN_TAG, Entry
+from bot.out_of_scope import adjacent
 from bot.programs import detect_program, detect_year
 from bot.seasons import Season, SeasonCalendar
 
@@ -94,6 +95,21 @@ def look_up(
                 return Lookup(newer, program, None, followup)
             return Lookup(None, season.program, season, followup)
     return Lookup(match, program, None, followup)
+
+
+def serving_asn_pointer(text: str, retriever: Retriever) -> Match | None:
+    """The entry pointing a serving civil servant's matter (pensiun, mutasi, ...) to its
+    channel: the most confident such entry, else the entry of the topic ``text`` names
+    (bot/out_of_scope.py), if the knowledge base has it."""
+    scores = np.where(retriever.tagged(SERVING_ASN_TAG), retriever.scores(text)[0], 0.0)
+    confident = retriever.accepted(scores)
+    if confident is not None:
+        return confident
+    topic = adjacent(text)
+    entry = retriever.entry(topic.entry) if topic else None
+    if entry is None or SERVING_ASN_TAG not in entry.tags:
+        return None
+    return Match(entry, float(scores[retriever.entries.index(entry)]))
 
 
 def _match(

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.answers import LAPOR_FALLBACK
 from bot.text import normalize
 
 _INSTANSI = "bagian kepegawaian (BKPSDM/BKD atau biro SDM) instansi Anda"
-_LAPOR = "Bila tidak ditanggapi, sampaikan lewat SP4N-LAPOR! di https://www.lapor.go.id."
+_LAPOR = LAPOR_FALLBACK
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,13 @@ class AdjacentTopic:
     label: str
     pattern: re.Pattern[str]
     channel: str
+    entry: str  # the knowledge-base entry for it (answers instead of ``channel`` if present)
 
 
-def _topic(label: str, pattern: str, channel: str) -> AdjacentTopic:
-    return AdjacentTopic(label, re.compile(pattern), channel)
+def _topic(
+    label: str, pattern: str, channel: str, entry: str = "layanan_asn_bukan_rekrutmen"
+) -> AdjacentTopic:
+    return AdjacentTopic(label, re.compile(pattern), channel, entry)
 
 
 # Checked in order on normalised text: the first match wins, so the more
@@ -40,6 +44,7 @@ ADJACENT_TOPICS: tuple[AdjacentTopic, ...] = (
         f"Usul pensiun (BUP, pensiun dini, janda/duda) diajukan lewat {_INSTANSI} di SIASN; "
         "Kantor Regional BKN memberi pertimbangan teknis dan SK ditetapkan instansi. "
         "Pembayaran pensiun dan THT diurus di kantor cabang PT Taspen (https://www.taspen.co.id).",
+        "pensiun_pns",
     ),
     _topic(
         "Karpeg/Karis/Karsu",
@@ -47,6 +52,7 @@ ADJACENT_TOPICS: tuple[AdjacentTopic, ...] = (
         "Kartu Pegawai kini berupa Kartu ASN Virtual yang diunduh sendiri di MySAPK "
         "(https://mysapk.bkn.go.id) setelah data dan foto diperbarui; Karis/Karsu ditanyakan "
         f"dan diusulkan melalui {_INSTANSI}.",
+        "kartu_asn_virtual",
     ),
     _topic(
         "aplikasi SIASN/MyASN",
@@ -61,6 +67,7 @@ ADJACENT_TOPICS: tuple[AdjacentTopic, ...] = (
         f"Usul kenaikan pangkat diajukan oleh {_INSTANSI} melalui SIASN; statusnya bisa "
         "Anda pantau di MyASN. Bila usul tertahan, instansi Anda dapat menanyakannya ke "
         "Kantor Regional BKN yang membawahinya.",
+        "kenaikan_pangkat_pns",
     ),
     _topic(
         "mutasi PNS",
@@ -68,6 +75,7 @@ ADJACENT_TOPICS: tuple[AdjacentTopic, ...] = (
         "Mutasi atau pindah instansi diurus oleh bagian kepegawaian instansi asal dan "
         "instansi tujuan (keduanya harus menyetujui), dengan pertimbangan teknis dari "
         "BKN atau Kantor Regional BKN.",
+        "mutasi_pns",
     ),
     _topic(
         "SK kepegawaian",
@@ -83,6 +91,7 @@ ADJACENT_TOPICS: tuple[AdjacentTopic, ...] = (
         f"Data ASN (NIP, pendidikan, jabatan, golongan) bisa Anda periksa di MyASN; perbaikan "
         f"dilakukan oleh admin kepegawaian di {_INSTANSI} melalui SIASN, dan Kantor Regional "
         "BKN membantu bila instansi tidak bisa memperbaikinya.",
+        "perbaikan_data_nip",
     ),
     _topic(
         "cuti PNS",

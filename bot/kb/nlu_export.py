@@ -23,10 +23,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.kb.loader import load_directory
-from bot.kb.schema import Entry
+from bot.kb.schema import SERVING_ASN_TAG, Entry
 from bot.nlu_data import Example, read_examples
 
-SERVING_ASN_TAG = "asn_aktif"
 STATUS_TAG = "status"
 _HOW_TO = re.compile(r"\b(cara|caranya|bagaimana|gimana|gmn|gmna|how)\b", re.IGNORECASE)
 

@@ -158,6 +158,10 @@ class Retriever:
             allowed &= (self._first_year <= year) & (year <= self._last_year)
         return allowed
 
+    def tagged(self, tag: str) -> np.ndarray:
+        """Which entries carry ``tag``."""
+        return np.array([tag in entry.tags for entry in self.entries], dtype=bool)
+
     def scores(self, *texts: str) -> list[np.ndarray]:
         """Each text's confidence for every entry (vectorised together: one pass)."""
         queries = [normalize(text) for text in texts]

@@ -15,6 +15,8 @@ PROGRAMS = frozenset({"cpns", "pppk", "kedinasan"})
 ALL_PROGRAMS = "all"
 YEAR_RANGE = re.compile(r"^(\d{4})\s*[-–]\s*(\d{2}|\d{4})$")
 UNDATED = "undated"
+# Entries that point serving civil servants to the right channel (pensiun, mutasi, ...).
+SERVING_ASN_TAG = "asn_aktif"
 MIN_YEAR, MAX_YEAR = 1945, 2100
 ALLOWED_KEYS = {
     "id",

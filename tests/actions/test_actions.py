@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer import ActionAnswer, consecutive_fallbacks
 from actions.replies import ActionHandleReply
 from actions.smalltalk import ActionOutOfScope
+from bot.answers import SERVING_ASN_INTRO
 
 
 def tracker(
@@ -125,6 +126,17 @@ def test_out_of_scope_points_civil_service_topics_to_the_right_channel():
     messages, _ = run(ActionOutOfScope(), tracker("gimana cara urus pensiun pns", "out_of_scope"))
     assert "pensiun PNS" in messages[0]["text"]
     messages, _ = run(ActionOutOfScope(), tracker("siapa juara liga inggris", "out_of_scope"))
+    assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_a_serving_civil_servants_matter_gets_the_entry_naming_its_channel():
+    messages, events = run(
+        ActionAnswer(), tracker("mau tanya berkas usul pensiun pns saya apa aja", "out_of_scope")
+    )
+    reply = messages[0]["text"]
+    assert reply.startswith(SERVING_ASN_INTRO) and "lapor.go.id" in reply
+    assert SlotSet("last_faq_id", "pensiun_pns") in events
+    messages, _ = run(ActionAnswer(), tracker("siapa juara liga inggris", "out_of_scope"))
     assert responses(messages) == ["utter_out_of_scope"]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.kb.retriever import Retriever
 from bot.kb.schema import Entry
-from bot.lookup import Context, look_up
+from bot.lookup import Context, look_up, serving_asn_pointer
 from bot.seasons import parse_calendar
 
 TODAY = dt.date(2026, 12, 1)
@@ -226,3 +226,20 @@ def test_a_short_question_with_words_of_its_own_stands_alone(retriever):
     assert lookup.match.entry.id == "cara_daftar"
     lookup = look_up("terus harga tiket pesawat", retriever, CALENDAR, TODAY, after_password)
     assert lookup.match is None  # its words fit neither an entry nor the previous one
+
+
+PENSION = entry(
+    "pensiun_pns",
+    "Pensiun PNS: batas usia pensiun, berkas usul pensiun",
+    ["kapan batas usia pensiun pns", "berkas usul pensiun apa saja", "sk pensiun belum terbit"],
+    tags=("asn_aktif", "pensiun"),
+)
+
+
+def test_a_serving_civil_servants_matter_is_pointed_to_its_entry():
+    retriever = Retriever([CPNS_AGE, PASSWORD, SIGN_UP, PENSION], NEGATIVES)
+    assert serving_asn_pointer("berkas usul pensiun apa saja min", retriever).entry == PENSION
+    # Below the threshold, the topic the message names still finds its entry.
+    assert serving_asn_pointer("taspen saya kapan cair", retriever).entry == PENSION
+    assert serving_asn_pointer("lupa password sscasn", retriever) is None  # not a pointer entry
+    assert serving_asn_pointer("mutasi ke kabupaten lain gimana", retriever) is None  # no entry
