@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,24 +13,29 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
-from actions.intake import channel_of, offer_escalation, start_intake
+from actions.intake import awaiting_escalation, channel_of, offer_escalation, start_intake
 from actions.runtime import intake_desk, seasons, services
 from actions.smalltalk import ActionOutOfScope
 from bot.answers import (
+    SUGGESTION_PROMPT,
     render_answer,
     render_no_program_answer,
     render_season,
     render_serving_asn_pointer,
+    suggestion_title,
 )
 from bot.dates import today
 from bot.followups import is_followup
 from bot.intake import PUBLIC_CHANNELS
+from bot.kb.retriever import Match
 from bot.kb.store import KnowledgeBaseError
 from bot.lookup import Context, Lookup, look_up, serving_asn_pointer
 
 logger = logging.getLogger(__name__)
 
 FALLBACKS_BEFORE_ESCALATION = 2
+# Set only by suggestion buttons: the entry the applicant picked.
+CHOICE_ENTITY = "faq_choice"
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -41,6 +48,22 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
             break
         count += 1
     return count
+
+
+def suggest(
+    dispatcher: CollectingDispatcher, suggestions: Sequence[Match], kind: str, text: str
+) -> list[EventType]:
+    """Offer the entries the message may be about, and a person if none is it."""
+    buttons = [
+        {
+            "title": suggestion_title(match.entry),
+            "payload": "/question" + json.dumps({CHOICE_ENTITY: match.entry.id}),
+        }
+        for match in suggestions
+    ]
+    buttons.append({"title": "Bukan, teruskan ke petugas", "payload": "/affirm"})
+    dispatcher.utter_message(text=SUGGESTION_PROMPT, buttons=buttons)
+    return awaiting_escalation(kind, text)
 
 
 def context_of(tracker: Tracker) -> Context | None:
@@ -80,6 +103,9 @@ class ActionAnswer(GuardedAction):
                 return await ActionOutOfScope().respond(dispatcher, tracker, domain)
             dispatcher.utter_message(response="utter_kb_unavailable")
             return offer_escalation(dispatcher, kind, text)
+        chosen = retriever.entry(next(tracker.get_latest_entity_values(CHOICE_ENTITY), None))
+        if chosen is not None:  # a suggestion button
+            return self._answer(dispatcher, tracker, Lookup(Match(chosen, 1.0), None))
         if out_of_scope and not answers_followup(tracker):
             pointer = serving_asn_pointer(text, retriever)
             if pointer:  # a serving civil servant's matter: the entry naming its channel
@@ -102,6 +128,8 @@ class ActionAnswer(GuardedAction):
             return self._answer(dispatcher, tracker, lookup)
         if intent == "complaint":
             return start_intake(dispatcher, tracker, kind, "utter_intake_complaint", text)
+        if lookup.suggestions and channel_of(tracker) not in PUBLIC_CHANNELS:
+            return suggest(dispatcher, lookup.suggestions, kind, text)
         if lookup.program:  # never another program's entry: say so, offer a person
             dispatcher.utter_message(text=render_no_program_answer(lookup.program))
             events = offer_escalation(dispatcher, kind, text)

@@ -72,6 +72,11 @@ def offer_escalation(
 ) -> list[EventType]:
     """Ask whether the case should go to a human; the reply decides."""
     dispatcher.utter_message(response="utter_offer_escalation")
+    return awaiting_escalation(kind, description)
+
+
+def awaiting_escalation(kind: str, description: str | None) -> list[EventType]:
+    """The slots that make a "yes" file ``description`` as a case of ``kind``."""
     return [
         SlotSet("awaiting", "escalation"),
         SlotSet("last_faq_id", None),

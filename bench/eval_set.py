@@ -420,17 +420,22 @@ SEASON_ANSWER = "(season)"
 NOT_ANNOUNCED = ("", "casn_2025_2026")
 
 
-def chat_answers(outcomes: Sequence[Outcome], answer: Callable[[str], str]) -> list[str]:
+def chat_answers(
+    outcomes: Sequence[Outcome], answer: Callable[[str], tuple[str, tuple[str, ...]]]
+) -> list[str]:
     """The question figures again, answered the way the chat answers a first message.
 
     ``answer`` gives an entry id, SEASON_ANSWER for a season reply ("not announced
-    yet" or a season's dates from the season file) or "" for no answer. A season
-    reply is right where the label says nothing is announced (empty or
-    ``casn_2025_2026``)."""
+    yet" or a season's dates from the season file) or "" for no answer, and the
+    entries offered to choose from when there is no answer. A season reply is
+    right where the label says nothing is announced (empty or ``casn_2025_2026``)."""
     questions = [o for o in outcomes if o.row.kind == "question"]
-    given = {
-        id(o): answer(o.seen_text or o.row.text) if o.kind == "question" else "" for o in questions
+    replies = {
+        id(o): answer(o.seen_text or o.row.text) if o.kind == "question" else ("", ())
+        for o in questions
     }
+    given = {key: reply[0] for key, reply in replies.items()}
+    offered = {key: reply[1] for key, reply in replies.items()}
 
     def right(o: Outcome) -> bool:
         got = given[id(o)]
@@ -441,6 +446,8 @@ def chat_answers(outcomes: Sequence[Outcome], answer: Callable[[str], str]) -> l
     answerable = [o for o in questions if o.row.faq_id]
     abstain = [o for o in questions if not o.row.faq_id]
     seasons = sum(given[id(o)] == SEASON_ANSWER for o in questions)
+    unanswered = [o for o in questions if not given[id(o)] and offered[id(o)]]
+    right_offered = sum(o.row.faq_id in offered[id(o)] for o in unanswered if o.row.faq_id)
     return [
         "  questions as the chat answers them (bot/lookup.py: program, season, no context):",
         f"    answered                  {_share(len(answered), len(questions))}"
@@ -452,6 +459,9 @@ def chat_answers(outcomes: Sequence[Outcome], answer: Callable[[str], str]) -> l
         f"{_share(sum(right(o) for o in answerable), len(answerable))}   target >= 0.90",
         f"    abstained when it should  "
         f"{_share(sum(not given[id(o)] or right(o) for o in abstain), len(abstain))}",
+        f"    without an answer, entries offered to choose: {len(unanswered)} questions; "
+        f"the right one among them {right_offered}, "
+        f"offered where the KB has no answer {sum(not o.row.faq_id for o in unanswered)}",
     ]
 
 
@@ -459,13 +469,15 @@ def _chat_answerer(services) -> Callable[[str], str]:
     from bot.dates import today
     from bot.lookup import look_up
 
-    def answer(text: str) -> str:
+    def answer(text: str) -> tuple[str, tuple[str, ...]]:
         lookup = look_up(
             text, services.knowledge_base.current(), services.seasons.current(), today()
         )
         if lookup.match is not None:
-            return lookup.match.entry.id
-        return SEASON_ANSWER if lookup.season is not None else ""
+            return lookup.match.entry.id, ()
+        if lookup.season is not None:
+            return SEASON_ANSWER, ()
+        return "", tuple(m.entry.id for m in lookup.suggestions)
 
     return answer
 

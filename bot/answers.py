@@ -86,3 +86,15 @@ def render_serving_asn_pointer(entry: Entry, today: dt.date, short: bool = False
     if short:
         return render_answer(entry, today, short=True)
     return "\n\n".join((SERVING_ASN_INTRO, render_answer(entry, today), LAPOR_FALLBACK))
+
+
+SUGGESTION_PROMPT = "Saya belum yakin maksud Anda. Apakah salah satu ini?"
+SUGGESTION_TITLE_CHARS = 60
+
+
+def suggestion_title(entry: Entry) -> str:
+    """A button title for ``entry``: its title up to the first colon, at most 60 characters."""
+    title = entry.title.split(":", 1)[0].strip() or entry.title
+    if len(title) <= SUGGESTION_TITLE_CHARS:
+        return title
+    return title[: SUGGESTION_TITLE_CHARS - 1].rstrip() + "…"

@@ -29,6 +29,9 @@ UNDATED = (0, 9999)
 # An analogous entry for another program is found by agreement across the previous
 # entry's phrasings, so it may score a little under the threshold.
 ANALOG_SHARE = 0.8
+# Below the threshold, entries at least this confident are offered to choose from.
+SUGGESTION_FLOOR = 0.3
+MAX_SUGGESTIONS = 3
 # Words of a follow-up's own must come this close (cosine) to the previous entry to be
 # read with it.
 CONTEXT_SIMILARITY = 0.2
@@ -48,6 +51,7 @@ class Lookup:
     program: str | None  # the program the question is about (named or carried over)
     season: Season | None = None  # a season to report instead of an entry
     followup: bool = False  # read against the previous answer
+    suggestions: tuple[Match, ...] = ()  # without an answer: entries it may be about
 
     @property
     def answer_program(self) -> str | None:
@@ -64,7 +68,8 @@ def look_up(
     today: dt.date,
     context: Context | None = None,
 ) -> Lookup:
-    """The answer to ``text``: an entry, a season, or nothing (``program`` says why)."""
+    """The answer to ``text``: an entry, a season, or nothing (``program`` says why;
+    ``suggestions`` are entries it may be about, for the applicant to choose)."""
     named = detect_program(text)
     followup = bool(context and (context.faq_id or context.program) and is_followup(text))
     program = named or (context.program if followup and context else None)
@@ -94,6 +99,10 @@ def look_up(
             if newer is not None and _dated(newer.entry):
                 return Lookup(newer, program, None, followup)
             return Lookup(None, season.program, season, followup)
+    if match is None:
+        candidates = retriever.ranked(scores[0], MAX_SUGGESTIONS, program, year)
+        suggestions = tuple(m for m in candidates if m.score >= SUGGESTION_FLOOR)
+        return Lookup(None, program, None, followup, suggestions)
     return Lookup(match, program, None, followup)
 
 

@@ -12,8 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswer, consecutive_fallbacks
 from actions.replies import ActionHandleReply
+from actions.runtime import seasons, services
 from actions.smalltalk import ActionOutOfScope
-from bot.answers import SERVING_ASN_INTRO
+from bot.answers import SERVING_ASN_INTRO, SUGGESTION_PROMPT
+from bot.dates import today
+from bot.lookup import look_up
 
 
 def tracker(
@@ -138,6 +141,36 @@ def test_a_serving_civil_servants_matter_gets_the_entry_naming_its_channel():
     assert SlotSet("last_faq_id", "pensiun_pns") in events
     messages, _ = run(ActionAnswer(), tracker("siapa juara liga inggris", "out_of_scope"))
     assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_without_a_sure_answer_the_likely_entries_are_offered_as_buttons():
+    text = "tes kesehatan"
+    lookup = look_up(text, services.knowledge_base.current(), seasons.current(), today())
+    assert lookup.match is None and lookup.suggestions  # the premise of this test
+    messages, events = run(ActionAnswer(), tracker(text, "question"))
+    assert messages[0]["text"] == SUGGESTION_PROMPT
+    payloads = [button["payload"] for button in messages[0]["buttons"]]
+    expected = [f'/question{{"faq_choice": "{m.entry.id}"}}' for m in lookup.suggestions]
+    assert payloads == [*expected, "/affirm"]  # the last one: a person instead
+    assert SlotSet("awaiting", "escalation") in events
+    assert SlotSet("case_description", text) in events
+    # On X the buttons would not show: no suggestions there.
+    public, _ = run(ActionAnswer(), tracker(text, "question", channel="twitter"))
+    assert SUGGESTION_PROMPT not in [message.get("text") for message in public]
+
+
+def test_a_suggestion_clicked_is_answered_and_a_forged_one_is_not():
+    def clicked(entry_id: str) -> Tracker:
+        payload = f'/question{{"faq_choice": "{entry_id}"}}'
+        entity = [{"entity": "faq_choice", "value": entry_id}]
+        return tracker(payload, "question", entities=entity)
+
+    messages, events = run(ActionAnswer(), clicked("lupa_password"))
+    assert "helpdesk-sscasn" in messages[0]["text"]
+    assert SlotSet("last_faq_id", "lupa_password") in events
+    messages, events = run(ActionAnswer(), clicked("no_such_entry"))
+    assert SlotSet("last_faq_id", "no_such_entry") not in events
+    assert messages  # an honest reply, not a crash
 
 
 def test_on_x_the_answer_is_the_short_variant():

@@ -8,7 +8,7 @@ import pytest
 
 from bot.kb.retriever import Retriever
 from bot.kb.schema import Entry
-from bot.lookup import Context, look_up, serving_asn_pointer
+from bot.lookup import SUGGESTION_FLOOR, Context, look_up, serving_asn_pointer
 from bot.seasons import parse_calendar
 
 TODAY = dt.date(2026, 12, 1)
@@ -243,3 +243,13 @@ def test_a_serving_civil_servants_matter_is_pointed_to_its_entry():
     assert serving_asn_pointer("taspen saya kapan cair", retriever).entry == PENSION
     assert serving_asn_pointer("lupa password sscasn", retriever) is None  # not a pointer entry
     assert serving_asn_pointer("mutasi ke kabupaten lain gimana", retriever) is None  # no entry
+
+
+def test_without_an_answer_the_likely_entries_are_suggested_and_nonsense_gets_none(retriever):
+    vague = look_up("reset", retriever, CALENDAR, TODAY)
+    assert vague.match is None
+    assert [m.entry.id for m in vague.suggestions] == ["lupa_password"]
+    assert all(m.score >= SUGGESTION_FLOOR for m in vague.suggestions)
+    assert look_up("siapa presiden amerika sekarang", retriever, CALENDAR, TODAY).suggestions == ()
+    answered = look_up("lupa password sscasn gimana", retriever, CALENDAR, TODAY)
+    assert answered.match and answered.suggestions == ()

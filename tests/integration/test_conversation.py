@@ -10,6 +10,8 @@ import pytest
 import requests
 import yaml
 
+from bot.answers import SUGGESTION_PROMPT
+
 pytestmark = pytest.mark.integration
 NIK = "3201234567890123"
 
@@ -43,6 +45,19 @@ def test_unhelpful_answer_leads_to_the_escalation_offer(running_bot):
     assert buttons(offer) == ["/affirm", "/deny"]
     accepted = " ".join(texts(running_bot.say(user, "iya teruskan")))
     assert "tiket" in accepted and "kategori" in accepted  # the intake form starts
+
+
+def test_an_unsure_question_offers_entries_and_a_click_gets_the_answer(running_bot):
+    user = sender()
+    offered = running_bot.say(user, "syarat dokumen apa aja ya")
+    assert SUGGESTION_PROMPT in texts(offered)
+    choices = [payload for payload in buttons(offered) if "faq_choice" in payload]
+    assert choices and buttons(offered)[-1] == "/affirm"
+    answer = running_bot.say(user, choices[0])
+    assert answer.json()[0]["text"] not in ("", SUGGESTION_PROMPT)
+    assert "/feedback_helpful" in buttons(answer)  # an answer, then "did it help?"
+    slots = running_bot.tracker(f"rest:{user}")["slots"]
+    assert slots["last_faq_id"] in choices[0]
 
 
 def test_greeting_thanks_goodbye_and_out_of_scope(running_bot):
