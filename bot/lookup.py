@@ -108,14 +108,17 @@ def look_up(
 
 def serving_asn_pointer(text: str, retriever: Retriever) -> Match | None:
     """The entry pointing a serving civil servant's matter (pensiun, mutasi, ...) to its
-    channel: the most confident such entry, else the entry of the topic ``text`` names
-    (bot/out_of_scope.py), if the knowledge base has it."""
-    scores = np.where(retriever.tagged(SERVING_ASN_TAG), retriever.scores(text)[0], 0.0)
-    confident = retriever.accepted(scores)
+    channel: the most confident such entry, else (unless a recruitment entry is
+    confident) the entry of the topic ``text`` names (bot/out_of_scope.py)."""
+    scores = retriever.scores(text)[0]
+    serving = retriever.tagged(SERVING_ASN_TAG)
+    confident = retriever.accepted(np.where(serving, scores, 0.0))
     if confident is not None:
         return confident
+    if retriever.accepted(np.where(serving, 0.0, scores)) is not None:
+        return None  # a recruitment entry fits: an applicant's question, not a servant's
     topic = adjacent(text)
-    entry = retriever.entry(topic.entry) if topic else None
+    entry = retriever.entry(topic.entry) if topic and topic.entry else None
     if entry is None or SERVING_ASN_TAG not in entry.tags:
         return None
     return Match(entry, float(scores[retriever.entries.index(entry)]))

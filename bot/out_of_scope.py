@@ -25,12 +25,10 @@ class AdjacentTopic:
     label: str
     pattern: re.Pattern[str]
     channel: str
-    entry: str  # the knowledge-base entry for it (answers instead of ``channel`` if present)
+    entry: str | None  # its knowledge-base entry, if it has one (answers instead of ``channel``)
 
 
-def _topic(
-    label: str, pattern: str, channel: str, entry: str = "layanan_asn_bukan_rekrutmen"
-) -> AdjacentTopic:
+def _topic(label: str, pattern: str, channel: str, entry: str | None = None) -> AdjacentTopic:
     return AdjacentTopic(label, re.compile(pattern), channel, entry)
 
 

@@ -7,10 +7,11 @@ on those texts (one-vs-rest SVM) and the best cosine similarity to one of the
 entry's texts. Their sum is mapped to a confidence in [0, 1] (Platt scaling)
 and compared with an acceptance threshold.
 
-Both the mapping and the threshold are calibrated on every (re)load by
-cross-validation: the question phrasings of each fold are asked against a model
-fitted without them (a stand-in for unseen wordings), and texts that are no
-questions at all serve as negatives. A wrong answer costs more than no answer.
+The mapping is calibrated on every (re)load by cross-validation: the question
+phrasings of each fold are asked against a model fitted without them (a stand-in
+for unseen wordings), and texts that are no questions at all serve as negatives.
+Because the confidence is a probability of being right, the threshold follows
+from what a wrong answer costs against no answer (WRONG_ANSWER_COST).
 
 A lookup may be scoped to one program (entries whose ``programs`` include it)
 and one year (entries dated by valid_from/valid_until, or by a year in their
@@ -37,10 +38,11 @@ from bot.kb.schema import Entry
 from bot.programs import PROGRAMS
 from bot.text import normalize
 
+# Uncalibrated (a knowledge base too small to cross-validate): a plain sigmoid.
 DEFAULT_THRESHOLD = 0.5
-MIN_THRESHOLD, MAX_THRESHOLD = 0.3, 0.9
-# Accepting a wrong entry counts this many times as much as a missed right one.
-WRONG_ANSWER_COST = 2.0
+# Accepting a wrong entry counts this many times as much as a missed right one (which
+# still gets the likely entries offered as buttons): answer from a confidence of 0.8.
+WRONG_ANSWER_COST = 4.0
 FOLDS = 5
 SVM_C = 1.0
 _ID_YEAR = re.compile(r"(?:^|_)(20\d\d)(?=_|$)")
@@ -63,8 +65,14 @@ class _Documents:
 class Retriever:
     """A fitted index over the entries of one knowledge-base version."""
 
-    def __init__(self, entries: Sequence[Entry], negatives: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        negatives: Sequence[str] = (),
+        wrong_answer_cost: float = WRONG_ANSWER_COST,
+    ) -> None:
         self.entries = tuple(entries)
+        self._wrong_answer_cost = wrong_answer_cost
         self._documents = _documents(self.entries)
         self._doc_entry = self._documents.entry
         self._by_id = {entry.id: entry for entry in self.entries}
@@ -214,12 +222,14 @@ class Retriever:
         return self.accepted(self.scores(text)[0], program, year)
 
     def _calibrate(self) -> float:
-        """Fit the confidence mapping and pick the threshold that costs least.
+        """Fit the confidence mapping; the threshold follows from the cost of a wrong answer.
 
         Each fold's question phrasings and negatives are scored by a model fitted
         without them: a phrasing is right when its best entry is its own, a
-        negative is always wrong to answer. Cost: a wrong acceptance counts
-        WRONG_ANSWER_COST, a missed right one 1.
+        negative is always wrong to answer. Platt scaling maps the score to the
+        probability of being right, and answering pays off from the probability
+        at which a wrong answer (cost ``wrong_answer_cost``) and a missed right one
+        (cost 1) weigh the same.
         """
         held_out = np.flatnonzero(self._documents.question)
         if len(self.entries) < 2 or len(held_out) < FOLDS:
@@ -240,19 +250,12 @@ class Retriever:
                 queries = self._negatives[negative_fold == fold]
                 best_raw.extend(self._raw_scores(queries, weights, bias, rows).max(axis=1))
                 right.extend([False] * queries.shape[0])
-        features, outcomes = np.array(best_raw).reshape(-1, 1), np.array(right)
+        outcomes = np.array(right)
         if outcomes.all() or not outcomes.any():
             return DEFAULT_THRESHOLD
-        platt = LogisticRegression().fit(features, outcomes)
+        platt = LogisticRegression().fit(np.array(best_raw).reshape(-1, 1), outcomes)
         self._scale, self._offset = float(platt.coef_[0][0]), float(platt.intercept_[0])
-        confidence = self._confidence(features[:, 0])
-        candidates = np.arange(MIN_THRESHOLD, MAX_THRESHOLD + 1e-9, 0.01)
-        costs = [
-            WRONG_ANSWER_COST * np.sum((confidence >= t) & ~outcomes)
-            + np.sum((confidence < t) & outcomes)
-            for t in candidates
-        ]
-        return round(float(candidates[int(np.argmin(costs))]), 2)
+        return round(self._wrong_answer_cost / (1.0 + self._wrong_answer_cost), 2)
 
     def close_pairs(self, limit: float) -> list[tuple[Entry, str, Entry, str, float]]:
         """Phrasings that sit closer than ``limit`` (cosine) to a phrasing of another entry."""

@@ -11,11 +11,19 @@ import pytest
 from bot.answers import render_answer
 from bot.kb.check import check_directory
 from bot.kb.loader import load_directory
-from bot.kb.retriever import MAX_THRESHOLD, MIN_THRESHOLD, Retriever
+from bot.kb.retriever import WRONG_ANSWER_COST, Retriever
 from bot.kb.schema import Source
 from bot.kb.store import KnowledgeBaseError, KnowledgeBaseStore
 from bot.services import Services
-from tests.bot.kb_fixtures import AGE, NEGATIVES, PASSWORD, SCHEDULE_2019, default_kb, write_kb
+from tests.bot.kb_fixtures import (
+    AGE,
+    EVEN_COST,
+    NEGATIVES,
+    PASSWORD,
+    SCHEDULE_2019,
+    default_kb,
+    write_kb,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FAQ_FACTS = PROJECT_ROOT.parent / "shared" / "domain" / "faq-facts.md"
@@ -143,14 +151,14 @@ def test_check_flags_conflicting_phrasings(tmp_path):
     ],
 )
 def test_retrieval_finds_the_entry(tmp_path, query, expected):
-    retriever = Retriever(load_directory(default_kb(tmp_path)).entries, NEGATIVES)
+    retriever = Retriever(load_directory(default_kb(tmp_path)).entries, NEGATIVES, EVEN_COST)
     match = retriever.best(query)
     assert match is not None and match.entry.id == expected
 
 
 def test_retrieval_does_not_guess_below_threshold(tmp_path):
     retriever = Retriever(load_directory(default_kb(tmp_path)).entries, NEGATIVES)
-    assert MIN_THRESHOLD <= retriever.threshold <= MAX_THRESHOLD
+    assert retriever.threshold == round(WRONG_ANSWER_COST / (1 + WRONG_ANSWER_COST), 2)
     assert retriever.best("resep nasi goreng enak") is None
     assert retriever.best("") is None
 
