@@ -501,5 +501,8 @@ def labelled(model: Path, path: Path = LABELLED_SET) -> list[str]:
         chat = chat_answers(outcomes, _chat_answerer(services))
     except Exception as error:  # the chat's lookup is optional here; report, don't fail
         chat = [f"  questions as the chat answers them: skipped ({type(error).__name__}: {error})"]
+    from bench.lexicon import lexicon_effect
+
     first_miss = next(i for i, line in enumerate(lines) if line.startswith("  misses by label"))
-    return lines[:first_miss] + chat + lines[first_miss:]
+    lexicon = ["  " + line for line in lexicon_effect(rows, services)]
+    return lines[:first_miss] + chat + lexicon + lines[first_miss:]

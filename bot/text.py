@@ -4,26 +4,40 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
+from indoNLP.preprocessing.slang_data import SLANG_DATA as KAMUS_ALAY
 
 LEXICON_FILE = Path(__file__).parent / "data" / "slang-id.yml"
+KEEP_KEY = "keep"
+MIN_BASE_FORM = 2
 
 
-def load_lexicon(path: Path = LEXICON_FILE) -> dict[str, str]:
-    """Colloquial form -> standard form, all registers of ``path`` merged."""
+def load_lexicon(path: Path = LEXICON_FILE, base: Mapping[str, str] = KAMUS_ALAY) -> dict[str, str]:
+    """Colloquial form -> standard form: the single-word forms of ``base`` (by default
+    Kamus Alay, shipped by indoNLP) longer than two letters ("pg", "sk", "mb", "c"
+    are passing grade, SK, megabyte, accreditation C here), minus the forms
+    ``path`` keeps as they are (``keep:``), overridden by every register of ``path``."""
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    lexicon: dict[str, str] = {}
-    for forms in document.values():
+    keep = {str(form).lower() for form in document.get(KEEP_KEY) or ()}
+    lexicon = {
+        form.lower(): standard.lower()
+        for form, standard in base.items()
+        if " " not in form and len(form) > MIN_BASE_FORM and form.lower() not in keep
+    }
+    for register, forms in document.items():
+        if register == KEEP_KEY:
+            continue
         for form, standard in (forms or {}).items():
             lexicon[str(form).lower()] = str(standard).lower()
     return lexicon
 
 
 # Chat slang, typos, English mixing, Sundanese and Javanese words -> standard
-# Indonesian (bot/data/slang-id.yml). Only unambiguous forms; char n-grams take
-# care of the rest.
+# Indonesian: Kamus Alay as the base, bot/data/slang-id.yml on top. Character
+# n-grams take care of the rest.
 SLANG: dict[str, str] = load_lexicon()
 _PAIRS = {form: standard for form, standard in SLANG.items() if " " in form}
 

@@ -51,3 +51,14 @@ def test_tweet_weight_counts_urls_as_23_and_emoji_as_2():
     assert tweet_weight("abc") == 3
     assert tweet_weight("lihat https://sscasn.bkn.go.id/sangat/panjang/sekali") == 6 + 23
     assert tweet_weight("🙏") == 2
+
+
+def test_kamus_alay_is_the_base_without_short_forms_kept_words_or_our_overrides():
+    base = {"sk": "suka", "tolongin": "tolong", "gmn": "gimana", "bkn": "bukan", "a b": "x"}
+    lexicon = load_lexicon(LEXICON_FILE, base=base)
+    assert lexicon["tolongin"] == "tolong"  # from the base
+    assert "sk" not in lexicon  # two letters: SK, not "suka"
+    assert "bkn" not in lexicon  # kept: BKN, not "bukan"
+    assert lexicon["gmn"] == "bagaimana"  # ours wins
+    assert "a b" not in lexicon  # only single-word forms of the base
+    assert normalize("nilai pg skd, file 2 mb, bkn pusat") == "nilai pg skd file 2 mb bkn pusat"
