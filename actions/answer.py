@@ -24,10 +24,12 @@ from bot.answers import (
     render_serving_asn_pointer,
     suggestion_title,
 )
+from bot.classify import unsure_out_of_scope
 from bot.dates import today
 from bot.followups import is_followup
 from bot.intake import PUBLIC_CHANNELS
 from bot.kb.retriever import Match
+from bot.kb.schema import SERVING_ASN_TAG
 from bot.kb.store import KnowledgeBaseError
 from bot.lookup import Context, Lookup, look_up, serving_asn_pointer
 
@@ -81,7 +83,8 @@ class ActionAnswer(GuardedAction):
     """Self-help first; a complaint without an answer goes straight to intake.
 
     Out-of-scope messages come here too: a follow-up to an earlier answer is
-    answered in its context, a serving civil servant's matter gets the entry that
+    answered in its context, an unsure one the knowledge base answers with
+    confidence is answered, a serving civil servant's matter gets the entry that
     names its channel, anything else gets the out-of-scope reply.
     """
 
@@ -107,6 +110,10 @@ class ActionAnswer(GuardedAction):
         if chosen is not None:  # a suggestion button
             return self._answer(dispatcher, tracker, Lookup(Match(chosen, 1.0), None))
         if out_of_scope and not answers_followup(tracker):
+            confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+            answered = unsure_out_of_scope(confidence) and retriever.best(text)
+            if answered and SERVING_ASN_TAG not in answered.entry.tags:
+                return self._answer(dispatcher, tracker, Lookup(answered, None))
             pointer = serving_asn_pointer(text, retriever)
             if pointer:  # a serving civil servant's matter: the entry naming its channel
                 return self._answer(dispatcher, tracker, Lookup(pointer, None), serving_asn=True)

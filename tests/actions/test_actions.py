@@ -28,11 +28,12 @@ def tracker(
     events: list | None = None,
     channel: str | None = None,
     active_loop: str | None = None,
+    confidence: float = 0.9,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` (from ``channel``, when given)."""
     latest = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
+        "intent": {"name": intent, "confidence": confidence},
         "entities": entities or [],
         "metadata": metadata or {},
     }
@@ -171,6 +172,15 @@ def test_a_suggestion_clicked_is_answered_and_a_forged_one_is_not():
     messages, events = run(ActionAnswer(), clicked("no_such_entry"))
     assert SlotSet("last_faq_id", "no_such_entry") not in events
     assert messages  # an honest reply, not a crash
+
+
+def test_an_unsure_out_of_scope_reading_is_answered_when_the_kb_is_sure():
+    text = "min lupa password akun sscasn gimana resetnya"
+    messages, events = run(ActionAnswer(), tracker(text, "out_of_scope", confidence=0.5))
+    assert "helpdesk-sscasn" in messages[0]["text"]
+    assert SlotSet("last_faq_id", "lupa_password") in events
+    messages, _ = run(ActionAnswer(), tracker(text, "out_of_scope", confidence=0.95))
+    assert responses(messages) == ["utter_out_of_scope"]
 
 
 def test_on_x_the_answer_is_the_short_variant():
