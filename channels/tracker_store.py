@@ -14,6 +14,9 @@ Configured in endpoints.yml as ``type: channels.tracker_store.SQLTrackerStore``.
    PostgreSQL, which is left as Rasa configures it.
 3. Loading a tracker, Rasa builds an ORM object for every stored event only to
    read its JSON; here the same query reads just that column.
+
+Under channels/lock_store.py's lock, ``save`` first checks that the turn's ticket
+still holds the conversation (fencing) and refuses to save if it does not.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.ledger.db import create_private_file
+from channels.lock_store import CURRENT_FENCE, LockError
 
 STORED_EVENTS = "_sscn_stored_events"  # attribute set on trackers this store loaded/saved
 
@@ -76,6 +80,10 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        fence = CURRENT_FENCE.get()
+        ours = fence is not None and fence.conversation_id == tracker.sender_id
+        if ours and not await fence.holds():  # it expired and may be someone else's now
+            raise LockError(f"lock of {tracker.sender_id!r} lost before saving its turn")
         await super().save(tracker)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
 

@@ -3,7 +3,9 @@ a Redis lock store (deploy/endpoints.production.yml), the ledger on PostgreSQL."
 
 from __future__ import annotations
 
+import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -43,11 +45,9 @@ def tracker_database(postgres_url):
     admin.dispose()
 
 
-def test_two_instances_share_one_conversation(
-    trained_model, postgres_url, tracker_database, redis_db, tmp_path
-):
-    url = make_url(POSTGRES_URL)
-    env = {
+def production_env(url, tracker_database: str, redis_db: int) -> dict[str, str]:
+    """deploy/endpoints.production.yml's variables for this machine's services."""
+    return {
         "SSCN_TRACKER_HOST": url.host,
         "SSCN_TRACKER_PORT": str(url.port or 5432),
         "SSCN_TRACKER_DB": tracker_database,
@@ -58,11 +58,17 @@ def test_two_instances_share_one_conversation(
         "SSCN_REDIS_PORT": str(REDIS[1]),
         "SSCN_REDIS_DB": str(redis_db),
     }
+
+
+def test_two_instances_share_one_conversation(
+    trained_model, postgres_url, tracker_database, redis_db, tmp_path
+):
+    url = make_url(POSTGRES_URL)
     bot = start_bot(
         trained_model,
         tmp_path,
         database_url=postgres_url,
-        extra_env=env,
+        extra_env=production_env(url, tracker_database, redis_db),
         endpoints="deploy/endpoints.production.yml",
         rasa_instances=2,
     )
@@ -89,3 +95,69 @@ def test_two_instances_share_one_conversation(
         ).scalar_one()
     engine.dispose()
     assert count > 10
+
+
+QUESTIONS = (
+    "lupa password sscasn gimana",
+    "batas usia cpns berapa",
+    "syarat pppk guru apa saja",
+    "kapan pengumuman skd",
+)
+
+
+def conversation_turns(engine, sender_id: str) -> list[list[dict]]:
+    """The stored events of ``sender_id`` split into turns (each starts at a user event)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender_id}
+        ).scalars()
+        events = [json.loads(row) for row in rows]
+    turns: list[list[dict]] = []
+    for event in events:
+        if event["event"] == "user":
+            turns.append([event])
+        elif turns:
+            turns[-1].append(event)
+    return turns
+
+
+def test_simultaneous_messages_of_one_conversation_are_handled_one_at_a_time(
+    trained_model, postgres_url, tracker_database, redis_db, tmp_path
+):
+    url = make_url(POSTGRES_URL)
+    bot = start_bot(
+        trained_model,
+        tmp_path,
+        database_url=postgres_url,
+        extra_env=production_env(url, tracker_database, redis_db),
+        endpoints="deploy/endpoints.production.yml",
+        rasa_instances=2,
+    )
+    conversations, per_conversation = 6, 8
+    users = [sender() for _ in range(conversations)]
+    sends = [
+        (user, f"{QUESTIONS[n % len(QUESTIONS)]} ({n})", n % 2)
+        for n in range(per_conversation)
+        for user in users
+    ]
+    try:
+        with ThreadPoolExecutor(max_workers=len(sends)) as pool:
+            replies = list(pool.map(lambda s: bot.say(s[0], s[1], instance=s[2]), sends))
+    finally:
+        bot.stop()
+    assert all(reply.status_code == 200 and reply.json() for reply in replies)
+    engine = make_engine(url.set(database=tracker_database).render_as_string(hide_password=False))
+    try:
+        for user in users:
+            turns = conversation_turns(engine, f"rest:{user}")
+            sent = sorted(text_ for who, text_, _ in sends if who == user)
+            assert sorted(turn[0]["text"] for turn in turns) == sent  # each exactly once
+            for turn in turns:  # every turn answered and closed before the next one
+                assert [e for e in turn if e["event"] == "bot"], turn[0]["text"]
+                assert turn[-1]["event"] == "action" and turn[-1]["name"] == "action_listen"
+            for earlier, later in zip(turns, turns[1:], strict=False):
+                handled = [e["timestamp"] for e in later if e["event"] != "user"]
+                assert min(handled) >= earlier[-1]["timestamp"]  # one after the other
+                assert later[0]["timestamp"] >= earlier[0]["timestamp"]  # in arrival order
+    finally:
+        engine.dispose()
