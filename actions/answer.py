@@ -17,6 +17,7 @@ from actions.intake import awaiting_escalation, channel_of, offer_escalation, st
 from actions.runtime import intake_desk, seasons, services
 from actions.smalltalk import ActionOutOfScope
 from bot.answers import (
+    COMPLAINT_SUGGESTION_PROMPT,
     SUGGESTION_PROMPT,
     render_answer,
     render_no_program_answer,
@@ -55,7 +56,9 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 def suggest(
     dispatcher: CollectingDispatcher, suggestions: Sequence[Match], kind: str, text: str
 ) -> list[EventType]:
-    """Offer the entries the message may be about, and a person if none is it."""
+    """Offer the entries the message may be about, and a person if none is it
+    (for a complaint: filing it)."""
+    complaint = kind == "complaint"
     buttons = [
         {
             "title": suggestion_title(match.entry),
@@ -63,8 +66,10 @@ def suggest(
         }
         for match in suggestions
     ]
-    buttons.append({"title": "Bukan, teruskan ke petugas", "payload": "/affirm"})
-    dispatcher.utter_message(text=SUGGESTION_PROMPT, buttons=buttons)
+    last = "Tidak, catat pengaduan saya" if complaint else "Bukan, teruskan ke petugas"
+    buttons.append({"title": last, "payload": "/affirm"})
+    prompt = COMPLAINT_SUGGESTION_PROMPT if complaint else SUGGESTION_PROMPT
+    dispatcher.utter_message(text=prompt, buttons=buttons)
     return awaiting_escalation(kind, text)
 
 
@@ -133,10 +138,10 @@ class ActionAnswer(GuardedAction):
             )
         if lookup.match or lookup.season:
             return self._answer(dispatcher, tracker, lookup)
-        if intent == "complaint":
-            return start_intake(dispatcher, tracker, kind, "utter_intake_complaint", text)
         if lookup.suggestions and channel_of(tracker) not in PUBLIC_CHANNELS:
             return suggest(dispatcher, lookup.suggestions, kind, text)
+        if intent == "complaint":
+            return start_intake(dispatcher, tracker, kind, "utter_intake_complaint", text)
         if lookup.program:  # never another program's entry: say so, offer a person
             dispatcher.utter_message(text=render_no_program_answer(lookup.program))
             events = offer_escalation(dispatcher, kind, text)

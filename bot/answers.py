@@ -89,6 +89,9 @@ def render_serving_asn_pointer(entry: Entry, today: dt.date, short: bool = False
 
 
 SUGGESTION_PROMPT = "Saya belum yakin maksud Anda. Apakah salah satu ini?"
+COMPLAINT_SUGGESTION_PROMPT = (
+    "Sebelum saya catat sebagai pengaduan, mungkin salah satu info ini membantu:"
+)
 SUGGESTION_TITLE_CHARS = 60
 
 

@@ -36,7 +36,7 @@ def file_through_the_form(bot, user: str, opening: str, description: str | None)
 
 def test_complaint_to_ticket_to_staff_cli_to_status_in_chat(running_bot):
     user = sender()
-    answer = texts(running_bot.say(user, "upload ijazah gagal terus padahal 600kb"))
+    answer = texts(running_bot.say(user, "gagal upload ijazah padahal ukuran 600 kb"))
     assert any("800 KB" in text for text in answer)  # self-help first
     offer = texts(running_bot.say(user, "/feedback_unhelpful"))
     assert "teruskan ke petugas" in " ".join(offer)
@@ -54,7 +54,7 @@ def test_complaint_to_ticket_to_staff_cli_to_status_in_chat(running_bot):
         "rest",
     )
     assert (case["sscn_topic"], case["lapor_type"]) == ("unggah_dokumen", "rekrutmen_cpns")
-    assert case["description"] == "upload ijazah gagal terus padahal 600kb"
+    assert case["description"] == "gagal upload ijazah padahal ukuran 600 kb"
     assert [event["type"] for event in case["events"]] == ["created"]
 
     status = " ".join(texts(running_bot.say(user, f"status {ticket}")))
