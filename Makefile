@@ -11,7 +11,7 @@ KB_FILES := $(wildcard knowledge_base/*.yml)
 KB_NLU := build/nlu/kb-questions.yml
 TRAINING_FILES := config.yml domain.yml $(NLU_FILES) $(KB_NLU)
 
-.PHONY: run test train bench lint validate kb-check crossval clean
+.PHONY: run cluster test train bench lint validate kb-check crossval clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@if [ -z "$(PYTHON_BIN)" ]; then \
@@ -36,8 +36,15 @@ train: $(MODEL)
 run: $(VENV)/.installed $(MODEL)
 	@bash scripts/run.sh
 
+# Production shape on one machine: N_RASA (2) Rasa instances, N_ACTIONS (2) action
+# servers behind nginx, PostgreSQL, Redis (docs/DEPLOY.md).
+cluster: $(VENV)/.installed $(MODEL)
+	@bash scripts/ensure-package.sh nginx nginx "make cluster"
+	@bash scripts/cluster.sh
+
 test: $(VENV)/.installed
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-package.sh chromium chromium "the browser tests"
+	@bash scripts/ensure-package.sh nginx nginx "the load-balancer tests"
 	$(PY) -m pytest -q
 
 validate: $(VENV)/.installed $(KB_NLU)
@@ -55,8 +62,8 @@ bench: $(VENV)/.installed $(MODEL)
 	$(PY) bench/run.py
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot actions channels tests bench
-	$(VENV)/bin/ruff format --check bot actions channels tests bench
+	$(VENV)/bin/ruff check bot actions channels tests bench scripts
+	$(VENV)/bin/ruff format --check bot actions channels tests bench scripts
 
 clean:
 	rm -rf models build results .pytest_cache

@@ -22,13 +22,14 @@ pytestmark = pytest.mark.integration
 
 
 class RunScript:
-    """``scripts/run.sh`` in the background, its output collected line by line."""
+    """``scripts/run.sh`` (or ``script``) in the background, its output collected line
+    by line."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], script: str = "scripts/run.sh") -> None:
         self.env = env
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            ["bash", "scripts/run.sh"],
+            ["bash", script],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,

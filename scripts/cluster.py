@@ -1,0 +1,96 @@
+"""Render the files `make cluster` runs: a Procfile for honcho and nginx's config.
+
+Reads the environment only (defaults in .env.example, "Production on one
+machine"): N_RASA Rasa instances and N_ACTIONS action servers behind nginx, the
+console and, when configured, the pollers. Writes into SSCN_CLUSTER_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = PROJECT_ROOT / "deploy" / "cluster"
+
+
+def _ports(first: int, count: int) -> list[int]:
+    return [first + index for index in range(count)]
+
+
+def render(environ: dict[str, str]) -> dict[str, str]:
+    """File name -> contents, for the configuration in ``environ``."""
+    directory = environ["SSCN_CLUSTER_DIR"]
+    rasa_ports = _ports(int(environ.get("SSCN_CLUSTER_RASA_PORT", "5010")), int(environ["N_RASA"]))
+    action_ports = _ports(
+        int(environ.get("SSCN_CLUSTER_ACTIONS_PORT", "5060")), int(environ["N_ACTIONS"])
+    )
+    venv = PROJECT_ROOT / ".venv" / "bin"
+    lines = [
+        f"rasa{index + 1}: env SSCN_RASA_PORT={port} {venv}/python -m channels.rasa_server"
+        for index, port in enumerate(rasa_ports)
+    ]
+    lines += [
+        f"actions{index + 1}: env SSCN_ACTIONS_PORT={port} {venv}/python -m actions.server"
+        for index, port in enumerate(action_ports)
+    ]
+    lines.append(f"console: {venv}/sscn console")
+    nginx_options = f"-e stderr -p {directory} -c {directory}/nginx.conf"
+    lines.append(f"nginx: nginx {nginx_options} -g 'daemon off;'")
+    if environ.get("TELEGRAM_TOKEN") and not environ.get("TELEGRAM_WEBHOOK_URL"):
+        lines.append(f"telegram: {venv}/sscn telegram poll")
+    if environ.get("TWITTER_API_KEY") and environ.get("TWITTER_ACCESS_TOKEN"):
+        lines.append(f"twitter: {venv}/sscn twitter poll")
+    nginx = (
+        Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined)
+        .get_template("nginx.conf.j2")
+        .render(
+            dir=directory,
+            port=int(environ["SSCN_CLUSTER_PORT"]),
+            actions_port=int(environ["SSCN_CLUSTER_ACTIONS_LB_PORT"]),
+            rasa_ports=rasa_ports,
+            action_ports=action_ports,
+            max_body=environ.get("SSCN_MAX_REQUEST_BYTES", "4000000"),
+            as_root=os.geteuid() == 0,
+        )
+    )
+    return {"Procfile": "\n".join(lines) + "\n", "nginx.conf": nginx}
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` if it does not exist yet."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    if not target.drivername.startswith("postgresql") or not target.database:
+        return
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
+def main() -> int:
+    ensure_database(os.environ["SSCN_DATABASE_URL"])
+    directory = Path(os.environ["SSCN_CLUSTER_DIR"])
+    for sub in ("log", "tmp"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    for name, contents in render(dict(os.environ)).items():
+        (directory / name).write_text(contents, encoding="utf-8")
+    print(shlex.quote(str(directory)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

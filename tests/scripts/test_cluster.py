@@ -1,0 +1,117 @@
+"""``make cluster``: two Rasa instances and two action servers behind nginx, PostgreSQL
+and Redis; one conversation across both instances; Ctrl-C stops everything
+(issue 14: 1, 7)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import uuid
+
+import pytest
+import redis
+import requests
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.ledger.db import make_engine
+from tests.conftest import POSTGRES_URL
+from tests.integration.servers import free_port
+from tests.net import loopback_only
+from tests.scripts.test_run import RunScript
+
+pytestmark = pytest.mark.integration
+REDIS_DB = 8
+TOKEN = "rest-token-for-the-cluster-test"
+
+
+@pytest.fixture
+def services_up(postgres_url):
+    if shutil.which("nginx") is None:
+        pytest.skip("nginx is not installed (make test installs Debian's nginx as root)")
+    try:
+        redis.Redis(db=REDIS_DB, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis not reachable: {error}")
+    name = f"sscn_cluster_{uuid.uuid4().hex[:8]}"
+    yield name
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for database in (name, f"{name}_tracker"):
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    admin.dispose()
+    redis.Redis(db=REDIS_DB).flushdb()
+
+
+def test_one_conversation_across_two_instances_behind_nginx(trained_model, services_up, tmp_path):
+    url = make_url(POSTGRES_URL)
+    ports = {name: free_port() for name in ("nginx", "actions_lb", "console")}
+    first_rasa, first_actions = free_port(), free_port()
+    env = {
+        **os.environ,
+        "SSCN_VAR_DIR": str(tmp_path / "var"),
+        "SSCN_MODEL": str(trained_model),
+        "SSCN_DATABASE_URL": url.set(database=services_up).render_as_string(False),
+        "SSCN_TRACKER_HOST": url.host or "127.0.0.1",
+        "SSCN_TRACKER_PORT": str(url.port or 5432),
+        "SSCN_TRACKER_USER": url.username or "postgres",
+        "SSCN_TRACKER_DB": f"{services_up}_tracker",
+        "SSCN_TRACKER_LOGIN_DB": url.database,
+        "SSCN_REDIS_DB": str(REDIS_DB),
+        "SSCN_LEDGER_KEY": Fernet.generate_key().decode(),
+        "SSCN_WEBCHAT_SECRET": "webchat-secret-for-tests-0123456789",
+        "SSCN_OUTBOX_DIR": str(tmp_path / "var" / "outbox"),
+        "SSCN_CLUSTER_PORT": str(ports["nginx"]),
+        "SSCN_CLUSTER_ACTIONS_LB_PORT": str(ports["actions_lb"]),
+        "SSCN_CONSOLE_PORT": str(ports["console"]),
+        "SSCN_CLUSTER_RASA_PORT": str(first_rasa),
+        "SSCN_CLUSTER_ACTIONS_PORT": str(first_actions),
+        "SSCN_REST_CHANNEL": "1",
+        "SSCN_REST_TOKEN": TOKEN,
+    }
+    for name in ("SSCN_RASA_AUTH_TOKEN", "SSCN_ACTION_TOKEN", "TELEGRAM_TOKEN", "TWITTER_API_KEY"):
+        env.pop(name, None)
+    cluster = RunScript(env, "scripts/cluster.sh")
+    try:
+        cluster.wait_for_line("Press Ctrl-C to stop", timeout=300)
+        for port in (*ports.values(), first_rasa, first_rasa + 1, first_actions):
+            assert loopback_only(port), port
+        sender = f"cluster-{uuid.uuid4().hex[:8]}"
+        questions = ["lupa password sscasn gimana", "batas usia cpns berapa"] * 3
+        for question in questions:
+            reply = requests.post(
+                f"http://127.0.0.1:{ports['nginx']}/webhooks/rest/webhook",
+                json={"sender": sender, "message": question},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=30,
+            )
+            assert reply.status_code == 200 and reply.json(), reply.text
+    finally:
+        if cluster.process.poll() is None:
+            os.killpg(cluster.process.pid, signal.SIGINT)
+        try:
+            cluster.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.process.pid, signal.SIGKILL)
+            raise
+    assert any("Stopped." in line for line in cluster.lines)
+    log = (tmp_path / "var" / "cluster" / "log" / "nginx-access.log").read_text()
+    served = set(re.findall(r'"POST /webhooks/rest/webhook [^"]*" 200 upstream=([\d.:]+)', log))
+    assert served == {f"127.0.0.1:{first_rasa}", f"127.0.0.1:{first_rasa + 1}"}  # both
+    tracker = make_engine(
+        url.set(database=f"{services_up}_tracker").render_as_string(hide_password=False)
+    )
+    with tracker.connect() as connection:
+        users = connection.execute(
+            text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+            {"s": f"rest:{sender}"},
+        ).scalar_one()
+    tracker.dispose()
+    assert users == len(questions)  # one conversation, every message once
+    for port in (*ports.values(), first_rasa, first_rasa + 1, first_actions, first_actions + 1):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/", timeout=2)
