@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))  # run as a script: channels/ is beside it
 TEMPLATES = PROJECT_ROOT / "deploy" / "cluster"
 
 
@@ -81,8 +82,26 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
+def ensure_tracker_store(environ: dict[str, str]) -> None:
+    """Create the tracker database and tables once, before the instances start (they
+    would otherwise race to create them on a fresh database)."""
+    from channels.tracker_store import SQLTrackerStore
+
+    store = SQLTrackerStore(
+        dialect="postgresql",
+        host=environ["SSCN_TRACKER_HOST"],
+        port=environ["SSCN_TRACKER_PORT"],
+        db=environ["SSCN_TRACKER_DB"],
+        username=environ["SSCN_TRACKER_USER"],
+        password=environ.get("SSCN_TRACKER_PASSWORD", ""),
+        login_db=environ["SSCN_TRACKER_LOGIN_DB"],
+    )
+    store.engine.dispose()
+
+
 def main() -> int:
     ensure_database(os.environ["SSCN_DATABASE_URL"])
+    ensure_tracker_store(dict(os.environ))
     directory = Path(os.environ["SSCN_CLUSTER_DIR"])
     for sub in ("log", "tmp"):
         (directory / sub).mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,9 @@ if [ -n "${TELEGRAM_TOKEN:-}" ] && [ -z "${TELEGRAM_WEBHOOK_SECRET:-}" ]; then
 fi
 
 mkdir -p "$SSCN_VAR_DIR"
-.venv/bin/python scripts/cluster.py >/dev/null  # the ledger database, Procfile, nginx.conf
+echo "Preparing the databases and the configuration..."
+setup_log="$SSCN_VAR_DIR/cluster-setup.log"
+.venv/bin/python scripts/cluster.py >"$setup_log" 2>&1 || { tail -20 "$setup_log"; exit 1; }
 echo "Applying ledger migrations..."
 .venv/bin/sscn db upgrade
 
