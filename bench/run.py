@@ -1,8 +1,9 @@
-"""`make bench`: accuracy on the dev set, NLU cross-validation, latency and throughput,
+"""`make bench`: accuracy on the dev set and the labelled set, NLU cross-validation, latency
+and throughput against a stock Rasa peer,
 and the time of a report over 100,000 cases on SQLite and PostgreSQL.
 
 Prints figures; asserts nothing. Uses the model in models/ (make bench trains it).
-`bench/run.py --only report` (or accuracy, crossval, speed, long) runs one section.
+`bench/run.py --only report` (or accuracy, labelled, crossval, speed, peer, long) runs one section.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench import report_load  # noqa: E402
 from bench.eval_set import labelled  # noqa: E402
+from bench.peer import PEER_MESSAGES, Peer  # noqa: E402
+from bench.peer import build as build_peer  # noqa: E402
 from bot.classify import MessageClassifier  # noqa: E402
 from bot.kb.nlu_export import export_directory  # noqa: E402
 from bot.ledger.crypto import FieldCipher  # noqa: E402
@@ -149,6 +152,11 @@ def timed(send, messages: list[str], concurrency: int) -> tuple[list[float], flo
     return latencies, len(messages) / (time.perf_counter() - started)
 
 
+# (measurement, concurrency) -> (p95 ms, msg/s) of this run, for the peer's ratios.
+MEASURED: dict[tuple[str, int], tuple[float, float]] = {}
+NEW_CONVERSATION = "full turn, new conv."
+
+
 def speed(model: Path) -> list[str]:
     rows = (
         list(csv.DictReader(DEV_SET.open(encoding="utf-8"), delimiter="\t"))
@@ -198,11 +206,12 @@ def speed(model: Path) -> list[str]:
             ]
             for name, send in (
                 ("/model/parse (NLU only)", parse),
-                ("full turn, new conv.", new_conversation),
+                (NEW_CONVERSATION, new_conversation),
                 ("full turn, ongoing conv.", ongoing),
             ):
                 for concurrency in (1, 10):
                     latencies, rate = timed(send, messages, concurrency)
+                    MEASURED[(name, concurrency)] = (percentile(latencies, 0.95), rate)
                     lines.append(
                         f"  {name:24s} c={concurrency:2d}:"
                         f" p50 {statistics.median(latencies):6.1f} ms,"
@@ -211,6 +220,45 @@ def speed(model: Path) -> list[str]:
             return lines
         finally:
             bot.stop()
+
+
+def stock_peer(model: Path) -> list[str]:
+    """Our full turn against a stock Rasa 3.6 bot's, same code, machine and run."""
+    lines = [] if (NEW_CONVERSATION, 1) in MEASURED else speed(model)
+    messages = [PEER_MESSAGES[i % len(PEER_MESSAGES)] for i in range(REQUESTS_PER_RUN)]
+    with tempfile.TemporaryDirectory() as work:
+        project = Path(work) / "peer"
+        peer = Peer(project, build_peer(project))
+        try:
+            send = peer.turn(requests.Session())
+
+            def new_conversation(text: str) -> None:
+                send(f"peer-{uuid.uuid4().hex[:12]}", text)
+
+            timed(new_conversation, messages[:20], 1)  # warm up
+            figures = {}
+            lines.append(
+                "Stock Rasa 3.6 peer (rasa init's default pipeline and policies, one rule per"
+                " intent -> one SDK action), measured the same way:"
+            )
+            for concurrency in (1, 10):
+                latencies, rate = timed(new_conversation, messages, concurrency)
+                figures[concurrency] = (percentile(latencies, 0.95), rate)
+                lines.append(
+                    f"  peer {NEW_CONVERSATION:19s} c={concurrency:2d}:"
+                    f" p50 {statistics.median(latencies):6.1f} ms,"
+                    f" p95 {figures[concurrency][0]:6.1f} ms, {rate:6.1f} msg/s"
+                )
+        finally:
+            peer.stop()
+    ours_p95 = MEASURED[(NEW_CONVERSATION, 1)][0]
+    ours_rate = MEASURED[(NEW_CONVERSATION, 10)][1]
+    lines.append(
+        f"vs stock Rasa: p95_c1_ratio={ours_p95 / figures[1][0]:.2f}"
+        f" msg_s_c10_ratio={ours_rate / figures[10][1]:.2f}"
+        "   (targets <= 0.5 and >= 2.5; ours divided by the peer's)"
+    )
+    return lines
 
 
 def long_messages(model: Path) -> list[str]:
@@ -331,14 +379,14 @@ def report_speed() -> list[str]:
     return lines
 
 
-SECTIONS = ("accuracy", "labelled", "crossval", "speed", "long", "report")
+SECTIONS = ("accuracy", "labelled", "crossval", "speed", "peer", "long", "report")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these")
     chosen = parser.parse_args().only or SECTIONS
-    if {"accuracy", "labelled", "speed", "long"} & set(chosen):
+    if {"accuracy", "labelled", "speed", "peer", "long"} & set(chosen):
         model = latest_model(PROJECT_ROOT / "models")
         print(f"model: {model.relative_to(PROJECT_ROOT)}")
     runs = {
@@ -346,6 +394,7 @@ def main() -> None:
         "labelled": lambda: labelled(model),
         "crossval": cross_validation,
         "speed": lambda: speed(model),
+        "peer": lambda: stock_peer(model),
         "long": lambda: long_messages(model),
         "report": report_speed,
     }
