@@ -77,6 +77,7 @@ class Retriever:
         self._doc_entry = self._documents.entry
         self._by_id = {entry.id: entry for entry in self.entries}
         self._index = {entry.id: index for index, entry in enumerate(self.entries)}
+        self._tagged: dict[str, np.ndarray] = {}
         self._in_program = {
             program: np.array([program in entry.programs for entry in self.entries], dtype=bool)
             for program in PROGRAMS
@@ -167,8 +168,10 @@ class Retriever:
         return allowed
 
     def tagged(self, tag: str) -> np.ndarray:
-        """Which entries carry ``tag``."""
-        return np.array([tag in entry.tags for entry in self.entries], dtype=bool)
+        """Which entries carry ``tag`` (computed once per tag)."""
+        if tag not in self._tagged:
+            self._tagged[tag] = np.array([tag in entry.tags for entry in self.entries], dtype=bool)
+        return self._tagged[tag]
 
     def scores(self, *texts: str) -> list[np.ndarray]:
         """Each text's confidence for every entry (vectorised together: one pass)."""
