@@ -25,14 +25,12 @@ from bot.answers import (
     render_serving_asn_pointer,
     suggestion_title,
 )
-from bot.classify import unsure_out_of_scope
 from bot.dates import today
 from bot.followups import is_followup
 from bot.intake import PUBLIC_CHANNELS
 from bot.kb.retriever import Match
-from bot.kb.schema import SERVING_ASN_TAG
 from bot.kb.store import KnowledgeBaseError
-from bot.lookup import Context, Lookup, look_up, serving_asn_pointer
+from bot.lookup import Context, Lookup, look_up, read_out_of_scope
 
 logger = logging.getLogger(__name__)
 
@@ -116,13 +114,13 @@ class ActionAnswer(GuardedAction):
             return self._answer(dispatcher, tracker, Lookup(Match(chosen, 1.0), None))
         if out_of_scope and not answers_followup(tracker):
             confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
-            answered = unsure_out_of_scope(confidence) and retriever.best(text)
-            if answered and SERVING_ASN_TAG not in answered.entry.tags:
-                return self._answer(dispatcher, tracker, Lookup(answered, None))
-            pointer = serving_asn_pointer(text, retriever)
-            if pointer:  # a serving civil servant's matter: the entry naming its channel
-                return self._answer(dispatcher, tracker, Lookup(pointer, None), serving_asn=True)
-            return await ActionOutOfScope().respond(dispatcher, tracker, domain)
+            reading = read_out_of_scope(text, confidence, retriever)
+            if reading.match is None:
+                return await ActionOutOfScope().respond(dispatcher, tracker, domain)
+            # A question after all, or a serving civil servant's matter: the entry naming
+            # its channel.
+            serving_asn = not reading.question
+            return self._answer(dispatcher, tracker, Lookup(reading.match, None), serving_asn)
         lookup = look_up(text, retriever, seasons.current(), today(), context_of(tracker))
         if out_of_scope and not (lookup.match or lookup.season):
             return await ActionOutOfScope().respond(dispatcher, tracker, domain)

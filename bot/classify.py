@@ -8,9 +8,8 @@ from dataclasses import asdict, dataclass
 
 from bot.dates import today
 from bot.inbound import prepare_inbound
-from bot.kb.schema import SERVING_ASN_TAG
 from bot.kb.store import KnowledgeBaseStore
-from bot.lookup import look_up, serving_asn_pointer
+from bot.lookup import look_up, read_out_of_scope
 from bot.seasons import SeasonCalendar, SeasonStore
 from bot.topics import TopicClassifier
 
@@ -24,11 +23,6 @@ KINDS = (
     "goodbye",
     "out_of_scope",
 )
-
-
-# "Out of scope" is acted on (a polite refusal) only from this confidence; below it,
-# a message the knowledge base answers with confidence is read as a question.
-OUT_OF_SCOPE_SURE = 0.7
 
 
 @dataclass(frozen=True)
@@ -51,11 +45,6 @@ class Classification:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def unsure_out_of_scope(confidence: float) -> bool:
-    """Whether an "out of scope" reading is too unsure to refuse on."""
-    return confidence < OUT_OF_SCOPE_SURE
 
 
 def kind_of(ranking: Sequence[IntentGuess]) -> IntentGuess:
@@ -101,13 +90,10 @@ class MessageClassifier:
             lookup = look_up(text, self._knowledge_base.current(), calendar, self._clock())
             faq_id = lookup.match.entry.id if lookup.match else None
         elif kind.name == "out_of_scope":
-            retriever = self._knowledge_base.current()
-            answered = unsure_out_of_scope(kind.confidence) and retriever.best(text)
-            if answered and SERVING_ASN_TAG not in answered.entry.tags:
-                kind, faq_id = IntentGuess("question", kind.confidence), answered.entry.id
-            else:
-                pointer = serving_asn_pointer(text, retriever)
-                faq_id = pointer.entry.id if pointer else None
+            reading = read_out_of_scope(text, kind.confidence, self._knowledge_base.current())
+            faq_id = reading.match.entry.id if reading.match else None
+            if reading.question:
+                kind = IntentGuess("question", kind.confidence)
         elif kind.name == "complaint":
             category = self._topics.predict(text).topic
         return Classification(text, kind.name, faq_id, category, round(kind.confidence, 4))

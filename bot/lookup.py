@@ -29,6 +29,9 @@ UNDATED = (0, 9999)
 # An analogous entry for another program is found by agreement across the previous
 # entry's phrasings, so it may score a little under the threshold.
 ANALOG_SHARE = 0.8
+# "Out of scope" is acted on (a polite refusal) only from this confidence; below it,
+# a message the knowledge base answers with confidence is read as a question.
+OUT_OF_SCOPE_SURE = 0.7
 # Below the threshold, entries at least this confident are offered to choose from.
 SUGGESTION_FLOOR = 0.3
 MAX_SUGGESTIONS = 3
@@ -106,11 +109,34 @@ def look_up(
     return Lookup(match, program, None, followup)
 
 
+@dataclass(frozen=True)
+class OutOfScopeReading:
+    """What an "out of scope" message gets from the knowledge base."""
+
+    match: Match | None  # an answer (a question after all) or a serving-ASN pointer
+    question: bool  # True: ``match`` answers it as a recruitment question
+
+
+def read_out_of_scope(text: str, confidence: float, retriever: Retriever) -> OutOfScopeReading:
+    """An unsure out-of-scope reading (confidence < OUT_OF_SCOPE_SURE) that a
+    recruitment entry answers with confidence is a question; otherwise a serving
+    civil servant's matter gets its pointer entry (serving_asn_pointer)."""
+    scores = retriever.scores(text)[0]
+    if confidence < OUT_OF_SCOPE_SURE:
+        answered = retriever.accepted(scores)
+        if answered is not None and SERVING_ASN_TAG not in answered.entry.tags:
+            return OutOfScopeReading(answered, True)
+    return OutOfScopeReading(_serving_asn_pointer(text, retriever, scores), False)
+
+
 def serving_asn_pointer(text: str, retriever: Retriever) -> Match | None:
     """The entry pointing a serving civil servant's matter (pensiun, mutasi, ...) to its
     channel: the most confident such entry, else (unless a recruitment entry is
     confident) the entry of the topic ``text`` names (bot/out_of_scope.py)."""
-    scores = retriever.scores(text)[0]
+    return _serving_asn_pointer(text, retriever, retriever.scores(text)[0])
+
+
+def _serving_asn_pointer(text: str, retriever: Retriever, scores: np.ndarray) -> Match | None:
     serving = retriever.tagged(SERVING_ASN_TAG)
     confident = retriever.accepted(np.where(serving, scores, 0.0))
     if confident is not None:
