@@ -23,18 +23,14 @@ from bot.topics import TopicClassifier
 @contextmanager
 def lexicon_in_use(lexicon: Mapping[str, str]) -> Iterator[None]:
     """Run with ``lexicon`` in place of bot.text's, then restore it."""
-    saved, saved_pairs = dict(text_module.SLANG), dict(text_module._PAIRS)
+    saved = dict(text_module.SLANG)
     text_module.SLANG.clear()
     text_module.SLANG.update(lexicon)
-    text_module._PAIRS.clear()
-    text_module._PAIRS.update({k: v for k, v in lexicon.items() if " " in k})
     try:
         yield
     finally:
         text_module.SLANG.clear()
         text_module.SLANG.update(saved)
-        text_module._PAIRS.clear()
-        text_module._PAIRS.update(saved_pairs)
 
 
 def lexicons() -> dict[str, dict[str, str]]:

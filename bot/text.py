@@ -39,7 +39,6 @@ def load_lexicon(path: Path = LEXICON_FILE, base: Mapping[str, str] = KAMUS_ALAY
 # Indonesian: Kamus Alay as the base, bot/data/slang-id.yml on top. Character
 # n-grams take care of the rest.
 SLANG: dict[str, str] = load_lexicon()
-_PAIRS = {form: standard for form, standard in SLANG.items() if " " in form}
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
@@ -65,8 +64,8 @@ def _expand(words: list[str]) -> list[str]:
     index = 0
     while index < len(words):
         pair = " ".join(words[index : index + 2])
-        if pair in _PAIRS:
-            out.append(_PAIRS[pair])
+        if index + 1 < len(words) and pair in SLANG:
+            out.append(SLANG[pair])
             index += 2
         else:
             out.append(SLANG.get(words[index], words[index]))
