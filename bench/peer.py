@@ -62,6 +62,20 @@ def build(directory: Path) -> Path:
     return directory / "models" / "peer.tar.gz"
 
 
+def rest_turn(session: requests.Session, base_url: str) -> Callable[[str, str], None]:
+    """One REST turn on the bot at ``base_url``: how ours and the peer are measured."""
+
+    def send(sender: str, text: str) -> None:
+        response = session.post(
+            f"{base_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=30,
+        )
+        response.raise_for_status()
+
+    return send
+
+
 class Peer:
     """The peer's Rasa server and action server, on free loopback ports."""
 
@@ -119,19 +133,6 @@ class Peer:
             time.sleep(1)
         self.stop()
         raise RuntimeError(f"the stock Rasa peer did not start; see {logs}")
-
-    def turn(self, session: requests.Session) -> Callable[[str, str], None]:
-        """A REST turn on the peer, as bench/run.py sends them to ours."""
-
-        def send(sender: str, text: str) -> None:
-            response = session.post(
-                f"{self.url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": text},
-                timeout=30,
-            )
-            response.raise_for_status()
-
-        return send
 
     def stop(self) -> None:
         for process in self.processes:

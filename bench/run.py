@@ -32,7 +32,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench import report_load  # noqa: E402
 from bench.eval_set import labelled  # noqa: E402
-from bench.peer import PEER_MESSAGES, Peer  # noqa: E402
+from bench.peer import PEER_MESSAGES, Peer, rest_turn  # noqa: E402
 from bench.peer import build as build_peer  # noqa: E402
 from bot.classify import MessageClassifier  # noqa: E402
 from bot.kb.nlu_export import export_directory  # noqa: E402
@@ -168,14 +168,7 @@ def speed(model: Path) -> list[str]:
     with tempfile.TemporaryDirectory() as work:
         bot = start_bot(model, Path(work))
         try:
-
-            def turn(sender: str, text: str) -> None:
-                response = session.post(
-                    f"{bot.rasa_url}/webhooks/rest/webhook",
-                    json={"sender": sender, "message": text},
-                    timeout=30,
-                )
-                response.raise_for_status()
+            turn = rest_turn(session, bot.rasa_url)
 
             def new_conversation(text: str) -> None:
                 turn(f"bench-{uuid.uuid4().hex[:12]}", text)
@@ -230,7 +223,7 @@ def stock_peer(model: Path) -> list[str]:
         project = Path(work) / "peer"
         peer = Peer(project, build_peer(project))
         try:
-            send = peer.turn(requests.Session())
+            send = rest_turn(requests.Session(), peer.url)
 
             def new_conversation(text: str) -> None:
                 send(f"peer-{uuid.uuid4().hex[:12]}", text)
