@@ -60,18 +60,28 @@ def production_env(url, tracker_database: str, redis_db: int) -> dict[str, str]:
     }
 
 
-def test_two_instances_share_one_conversation(
-    trained_model, postgres_url, tracker_database, redis_db, tmp_path
-):
-    url = make_url(POSTGRES_URL)
-    bot = start_bot(
-        trained_model,
-        tmp_path,
+def start_production_bot(model, postgres_url, tracker_database, redis_db, work):
+    """Two Rasa instances on deploy/endpoints.production.yml and this machine's services."""
+    return start_bot(
+        model,
+        work,
         database_url=postgres_url,
-        extra_env=production_env(url, tracker_database, redis_db),
+        extra_env=production_env(make_url(POSTGRES_URL), tracker_database, redis_db),
         endpoints="deploy/endpoints.production.yml",
         rasa_instances=2,
     )
+
+
+def tracker_engine(tracker_database: str):
+    """An engine on the tracker database the instances wrote."""
+    url = make_url(POSTGRES_URL).set(database=tracker_database)
+    return make_engine(url.render_as_string(hide_password=False))
+
+
+def test_two_instances_share_one_conversation(
+    trained_model, postgres_url, tracker_database, redis_db, tmp_path
+):
+    bot = start_production_bot(trained_model, postgres_url, tracker_database, redis_db, tmp_path)
     try:
         user = sender()
         texts(bot.say(user, "saya mau bicara dengan petugas", instance=0))
@@ -87,8 +97,7 @@ def test_two_instances_share_one_conversation(
         assert len(lockers) >= 2
     finally:
         bot.stop()
-    tracker_url = url.set(database=tracker_database)
-    engine = make_engine(tracker_url.render_as_string(hide_password=False))
+    engine = tracker_engine(tracker_database)
     with engine.connect() as connection:
         count = connection.execute(
             text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": f"rest:{user}"}
@@ -124,15 +133,7 @@ def conversation_turns(engine, sender_id: str) -> list[list[dict]]:
 def test_simultaneous_messages_of_one_conversation_are_handled_one_at_a_time(
     trained_model, postgres_url, tracker_database, redis_db, tmp_path
 ):
-    url = make_url(POSTGRES_URL)
-    bot = start_bot(
-        trained_model,
-        tmp_path,
-        database_url=postgres_url,
-        extra_env=production_env(url, tracker_database, redis_db),
-        endpoints="deploy/endpoints.production.yml",
-        rasa_instances=2,
-    )
+    bot = start_production_bot(trained_model, postgres_url, tracker_database, redis_db, tmp_path)
     conversations, per_conversation = 6, 8
     users = [sender() for _ in range(conversations)]
     sends = [
@@ -146,7 +147,7 @@ def test_simultaneous_messages_of_one_conversation_are_handled_one_at_a_time(
     finally:
         bot.stop()
     assert all(reply.status_code == 200 and reply.json() for reply in replies)
-    engine = make_engine(url.set(database=tracker_database).render_as_string(hide_password=False))
+    engine = tracker_engine(tracker_database)
     try:
         for user in users:
             turns = conversation_turns(engine, f"rest:{user}")

@@ -4,17 +4,13 @@ and Redis; one conversation across both instances; Ctrl-C stops everything
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
 import uuid
 
 import pytest
 import redis
 import requests
-from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -22,7 +18,7 @@ from bot.ledger.db import make_engine
 from tests.conftest import POSTGRES_URL
 from tests.integration.servers import free_port
 from tests.net import loopback_only
-from tests.scripts.test_run import RunScript
+from tests.scripts.test_run import RunScript, script_env
 
 pytestmark = pytest.mark.integration
 REDIS_DB = 8
@@ -51,30 +47,23 @@ def test_one_conversation_across_two_instances_behind_nginx(trained_model, servi
     url = make_url(POSTGRES_URL)
     ports = {name: free_port() for name in ("nginx", "actions_lb", "console")}
     first_rasa, first_actions = free_port(), free_port()
-    env = {
-        **os.environ,
-        "SSCN_VAR_DIR": str(tmp_path / "var"),
-        "SSCN_MODEL": str(trained_model),
-        "SSCN_DATABASE_URL": url.set(database=services_up).render_as_string(False),
-        "SSCN_TRACKER_HOST": url.host or "127.0.0.1",
-        "SSCN_TRACKER_PORT": str(url.port or 5432),
-        "SSCN_TRACKER_USER": url.username or "postgres",
-        "SSCN_TRACKER_DB": f"{services_up}_tracker",
-        "SSCN_TRACKER_LOGIN_DB": url.database,
-        "SSCN_REDIS_DB": str(REDIS_DB),
-        "SSCN_LEDGER_KEY": Fernet.generate_key().decode(),
-        "SSCN_WEBCHAT_SECRET": "webchat-secret-for-tests-0123456789",
-        "SSCN_OUTBOX_DIR": str(tmp_path / "var" / "outbox"),
-        "SSCN_CLUSTER_PORT": str(ports["nginx"]),
-        "SSCN_CLUSTER_ACTIONS_LB_PORT": str(ports["actions_lb"]),
-        "SSCN_CONSOLE_PORT": str(ports["console"]),
-        "SSCN_CLUSTER_RASA_PORT": str(first_rasa),
-        "SSCN_CLUSTER_ACTIONS_PORT": str(first_actions),
-        "SSCN_REST_CHANNEL": "1",
-        "SSCN_REST_TOKEN": TOKEN,
-    }
-    for name in ("SSCN_RASA_AUTH_TOKEN", "SSCN_ACTION_TOKEN", "TELEGRAM_TOKEN", "TWITTER_API_KEY"):
-        env.pop(name, None)
+    env = script_env(
+        tmp_path,
+        trained_model,
+        SSCN_DATABASE_URL=url.set(database=services_up).render_as_string(False),
+        SSCN_TRACKER_HOST=url.host or "127.0.0.1",
+        SSCN_TRACKER_PORT=str(url.port or 5432),
+        SSCN_TRACKER_USER=url.username or "postgres",
+        SSCN_TRACKER_DB=f"{services_up}_tracker",
+        SSCN_TRACKER_LOGIN_DB=url.database,
+        SSCN_REDIS_DB=str(REDIS_DB),
+        SSCN_CLUSTER_PORT=str(ports["nginx"]),
+        SSCN_CLUSTER_ACTIONS_LB_PORT=str(ports["actions_lb"]),
+        SSCN_CONSOLE_PORT=str(ports["console"]),
+        SSCN_CLUSTER_RASA_PORT=str(first_rasa),
+        SSCN_CLUSTER_ACTIONS_PORT=str(first_actions),
+        SSCN_REST_TOKEN=TOKEN,
+    )
     cluster = RunScript(env, "scripts/cluster.sh")
     try:
         cluster.wait_for_line("Press Ctrl-C to stop", timeout=300)
@@ -91,13 +80,8 @@ def test_one_conversation_across_two_instances_behind_nginx(trained_model, servi
             )
             assert reply.status_code == 200 and reply.json(), reply.text
     finally:
-        if cluster.process.poll() is None:
-            os.killpg(cluster.process.pid, signal.SIGINT)
-        try:
-            cluster.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.process.pid, signal.SIGKILL)
-            raise
+        stopped = cluster.stop()
+    assert stopped, "Ctrl-C did not stop the cluster within a minute"
     assert any("Stopped." in line for line in cluster.lines)
     # The tracker tables exist before the instances start: no race to create them.
     assert not [line for line in cluster.lines if "UniqueViolation" in line]

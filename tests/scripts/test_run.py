@@ -54,6 +54,18 @@ class RunScript:
             time.sleep(0.3)
         raise AssertionError(f"no line with {fragment!r}:\n" + "\n".join(self.lines[-40:]))
 
+    def stop(self, timeout: float = 60) -> bool:
+        """Ctrl-C the script's process group; False if it had to be killed."""
+        if self.process.poll() is not None:
+            return True
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            return False
+        return True
+
     def pid(self, program: str) -> int:
         answer = subprocess.run(
             [str(VENV_BIN / "supervisorctl"), "-c", "deploy/supervisord.conf", "pid", program],
@@ -86,37 +98,43 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
-@pytest.fixture
-def run_script(trained_model, tmp_path):
-    ports = {name: free_port() for name in ("rasa", "actions", "console")}
+def script_env(tmp_path: Path, model: Path, **values: str) -> dict[str, str]:
+    """The environment a start script gets in these tests: this run's model, files
+    under ``tmp_path/var``, fresh secrets, the REST channel on, no real channels."""
     env = {
         **os.environ,
         "SSCN_VAR_DIR": str(tmp_path / "var"),
-        "SSCN_MODEL": str(trained_model),
-        "SSCN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'ledger.db'}",
-        "SSCN_TRACKER_DB": str(tmp_path / "var" / "tracker.db"),
+        "SSCN_MODEL": str(model),
         "SSCN_OUTBOX_DIR": str(tmp_path / "var" / "outbox"),
         "SSCN_LEDGER_KEY": Fernet.generate_key().decode(),
         "SSCN_WEBCHAT_SECRET": "webchat-secret-for-tests-0123456789",
-        "SSCN_RASA_PORT": str(ports["rasa"]),
-        "SSCN_ACTIONS_PORT": str(ports["actions"]),
-        "SSCN_CONSOLE_PORT": str(ports["console"]),
         "SSCN_REST_CHANNEL": "1",
+        **values,
     }
     for name in ("SSCN_RASA_AUTH_TOKEN", "SSCN_ACTION_TOKEN", "TELEGRAM_TOKEN", "TWITTER_API_KEY"):
         env.pop(name, None)
+    return env
+
+
+@pytest.fixture
+def run_script(trained_model, tmp_path):
+    ports = {name: free_port() for name in ("rasa", "actions", "console")}
+    env = script_env(
+        tmp_path,
+        trained_model,
+        SSCN_DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'ledger.db'}",
+        SSCN_TRACKER_DB=str(tmp_path / "var" / "tracker.db"),
+        SSCN_RASA_PORT=str(ports["rasa"]),
+        SSCN_ACTIONS_PORT=str(ports["actions"]),
+        SSCN_CONSOLE_PORT=str(ports["console"]),
+    )
     script = RunScript(env)
     script.ports = ports
     try:
         script.wait_for_line("SSCN Helpdesk is running")
         yield script
     finally:
-        if script.process.poll() is None:
-            os.killpg(script.process.pid, signal.SIGINT)
-            try:
-                script.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(script.process.pid, signal.SIGKILL)
+        script.stop()
 
 
 def test_make_run_restarts_what_dies_and_stops_everything(run_script, tmp_path):
