@@ -15,6 +15,12 @@ Configured in endpoints.yml as ``type: channels.tracker_store.SQLTrackerStore``.
 3. Loading a tracker, Rasa builds an ORM object for every stored event only to
    read its JSON; here the same query reads just that column.
 
+On PostgreSQL, pooled connections are checked before use (``pool_pre_ping``) and
+connecting gives up after ``SSCN_DB_CONNECT_TIMEOUT`` seconds: after a database
+restart the next turn gets a fresh connection instead of failing on a dead one,
+and while it is down a turn fails within seconds (docs/FAULTS.md, c). Rasa calls
+the store on the event loop, so a hanging connect would stall every conversation.
+
 Under channels/lock_store.py's lock, ``save`` first checks that the turn's ticket
 still holds the conversation (fencing) and refuses to save if it does not.
 """
@@ -33,7 +39,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot.ledger.db import create_private_file
+from bot.ledger.db import CONNECT_TIMEOUT_SECONDS, create_private_file
 from channels.lock_store import CURRENT_FENCE, LockError
 
 STORED_EVENTS = "_sscn_stored_events"  # attribute set on trackers this store loaded/saved
@@ -58,6 +64,18 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
                 url, poolclass=QueuePool, connect_args={"check_same_thread": False}
             )
             event.listen(self.engine, "connect", _sqlite_wal)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        elif self.engine.dialect.name == "postgresql":
+            url = self.engine.url
+            options = tracker_store.create_engine_kwargs(url)
+            connect_args = {
+                **options.pop("connect_args", {}),
+                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            }
+            self.engine.dispose()
+            self.engine = create_engine(
+                url, pool_pre_ping=True, connect_args=connect_args, **options
+            )
             self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _retrieve(

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import time
 
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from channels.tracker_store import STORED_EVENTS, SQLTrackerStore
+from tests.tcp_proxy import TcpProxy
 
 DOMAIN = Domain.from_path("domain.yml")
 
@@ -137,3 +140,47 @@ def test_the_sqlite_file_is_private_whatever_the_umask(tmp_path):
         os.umask(previous)
     for path in tmp_path.glob("t.db*"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_postgresql_restart_costs_no_turn_and_an_outage_fails_fast(postgres_url, monkeypatch):
+    """docs/FAULTS.md, c: the connections die with the server; the next save gets a new
+    one. While the server is unreachable a save fails at once instead of hanging."""
+    url = make_url(postgres_url)
+    monkeypatch.setenv("POSTGRESQL_SCHEMA", url.query["options"].split("=")[-1])
+    proxy = TcpProxy(url.port or 5432, url.host)
+    proxy.start()
+    try:
+        store = SQLTrackerStore(
+            domain=DOMAIN,
+            dialect="postgresql",
+            host="127.0.0.1",
+            port=proxy.port,
+            db=url.database,
+            username=url.username,
+        )
+        tracker = run(store.get_or_create_tracker("u9"))
+        for event in turn("sebelum"):
+            tracker.update(event)
+        run(store.save(tracker))
+        proxy.stop()  # a restart between two turns: every pooled connection dies
+        proxy.start()
+        for event in turn("sesudah"):
+            tracker.update(event)
+        run(store.save(tracker))  # the next turn is saved, on a fresh connection
+        proxy.stop()  # down for a while
+        for event in turn("selama"):
+            tracker.update(event)
+        started = time.monotonic()
+        with pytest.raises(OperationalError):
+            run(store.save(tracker))
+        assert time.monotonic() - started < 5
+        proxy.start()  # back: the very next turn is saved
+        run(store.save(tracker))
+        loaded = run(store.retrieve("u9"))
+    finally:
+        proxy.stop()
+    assert [e.text for e in loaded.events if isinstance(e, UserUttered)] == [
+        "sebelum",
+        "sesudah",
+        "selama",
+    ]
