@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from typing import Any
 
@@ -220,6 +221,14 @@ def description_contacts(tracker: Tracker, description: str) -> list[str]:
     return []
 
 
+def turn_key(tracker: Tracker) -> str:
+    """The filing's ``intake_key``: the same each time this turn's action runs (Rasa
+    retries it when the action server died mid-call), different for every turn."""
+    latest = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    basis = f"{tracker.sender_id}|{latest.get('timestamp')}|{latest.get('message_id') or ''}"
+    return "turn-" + hashlib.sha256(basis.encode()).hexdigest()[:40]
+
+
 def new_case(tracker: Tracker) -> NewCase:
     """The filing built from the finished intake form."""
     description = tracker.get_slot("case_description")
@@ -241,6 +250,7 @@ def new_case(tracker: Tracker) -> NewCase:
         sscn_topic=tracker.get_slot("case_topic"),
         contact=", ".join(contacts) or None,
         registration_number=None if registration in (None, NO_REGISTRATION) else registration,
+        intake_key=turn_key(tracker),
     )
 
 

@@ -64,18 +64,23 @@ class IntakeDesk:
         return desk
 
     def submit(self, new: NewCase) -> Receipt:
-        """File now; with the database down, keep the filing in the outbox instead."""
+        """File now; with the database down, keep the filing in the outbox instead.
+
+        A filing with an ``intake_key`` may be submitted again (the action is retried
+        when its action server died mid-call): it files one case, and the repeat's
+        receipt reads as the first one's (``created``)."""
         try:
             filed = self.ledger.file(new)
         except UNAVAILABLE:
             logger.warning("Ledger database unavailable; filing goes to the outbox")
             key = self.outbox.put(new)
             self.start_retrying()
-            return Receipt(queued_key=key)
+            return Receipt(queued_key=new.intake_key or key)
+        ours = new.intake_key is not None and filed.case.intake_key == new.intake_key
         return Receipt(
             ticket=filed.case.ticket,
             due_at=self.ledger.sla_due(filed.case),
-            created=filed.created,
+            created=filed.created or ours,
         )
 
     def filed_from_outbox(self, key: str) -> Receipt | None:

@@ -12,20 +12,32 @@ and rebuilt only when a name is not found.
 ``RemoteAction.run`` raises when the action server is down or fails; Rasa then
 logs the error and the applicant gets silence. The patched run answers with a
 short apology instead (once per turn) and marks the turn failed, so the channel
-records the message as not answered (``channels/turn.py``).
+records the message as not answered (``channels/turn.py``). Before apologising it
+tries once more when the call never got an answer from an action server (refused,
+dropped mid-call, or 502/503/504 from the load balancer: an action server killed
+while running it); nginx then sends it to another server. Running an action twice
+is safe: actions only read, except filing (idempotent by its ``intake_key``,
+actions/intake.py) and the rating, which is not retried.
+
+``MessageProcessor.save_tracker`` is where a turn's tracker is stored; once it
+is, the replies a channel held back are sent (``channels/turn.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 from typing import Any
 
+import aiohttp
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import ClientResponseError
 
 from channels.turn import current_turn
 
@@ -37,6 +49,11 @@ ACTION_SERVER_DOWN_TEXT = (
 ACTION_SERVER_DOWN = "action_server_unavailable"
 _original_resolve_by_type = Event.resolve_by_type
 _original_remote_run = RemoteAction.run
+_original_save_tracker = MessageProcessor.save_tracker
+# Answers of the load balancer when the action server died or was down.
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_PAUSE_SECONDS = 0.2
+NOT_RETRIED = frozenset({"action_store_rating"})  # rates "the latest unrated case"
 _event_types: dict[str, type[Event]] = {}
 
 
@@ -74,9 +91,30 @@ def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type
     return _original_resolve_by_type(type_name, default)
 
 
+def _unanswered(error: BaseException) -> bool:
+    """The action server gave no answer: refused, dropped, or a gateway error."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ClientResponseError):
+            return seen.status in RETRY_STATUSES
+        if isinstance(seen, aiohttp.ClientConnectionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def _run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any) -> list[Event]:
     try:
-        return await _original_remote_run(self, *args, **kwargs)
+        try:
+            return await _original_remote_run(self, *args, **kwargs)
+        except ActionExecutionRejection:
+            raise
+        except Exception as error:
+            if not _unanswered(error) or self.name() in NOT_RETRIED:
+                raise
+            logger.warning("action %s got no answer (%s); trying once more", self.name(), error)
+            await asyncio.sleep(RETRY_PAUSE_SECONDS)
+            return await _original_remote_run(self, *args, **kwargs)
     except ActionExecutionRejection:
         raise  # a form rejecting the input: Rasa's normal flow
     except Exception as error:
@@ -90,8 +128,16 @@ async def _run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any) -> l
         return [BotUttered(ACTION_SERVER_DOWN_TEXT, metadata={"author": "system"})]
 
 
+async def _save_tracker(self: MessageProcessor, tracker: Any) -> None:
+    await _original_save_tracker(self, tracker)
+    turn = current_turn()
+    if turn is not None and not turn.saved:
+        await turn.replies_saved()
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction.run = _run_remote_action
+    MessageProcessor.save_tracker = _save_tracker
     Event.resolve_by_type = staticmethod(_resolve_by_type)

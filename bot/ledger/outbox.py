@@ -2,7 +2,7 @@
 
 Each filing is one JSON file, written to a temporary name, flushed to disk and
 renamed, so a crash leaves either the whole item or nothing. Draining files
-each item with its key as the case's ``intake_key``: an item filed twice (a
+each item with its ``intake_key`` (its own key, unless the filing had one): an item filed twice (a
 crash between filing and deleting the file) still makes one case. NIK and
 contact data are encrypted in the file as in the database.
 """
@@ -42,10 +42,12 @@ class Outbox:
         self._drain_lock = threading.Lock()
 
     def put(self, new: NewCase) -> str:
-        """Store a filing durably; returns its key (also its future ``intake_key``)."""
+        """Store a filing durably; returns its key, which is also its future
+        ``intake_key`` unless the filing already carries one (kept: an attempt that
+        reached the database before the connection broke is then not filed twice)."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
-        record = dataclasses.asdict(dataclasses.replace(new, intake_key=key))
+        record = dataclasses.asdict(dataclasses.replace(new, intake_key=new.intake_key or key))
         record["received_at"] = (new.received_at or dt.datetime.now(dt.timezone.utc)).isoformat()
         for field in SENSITIVE_FIELDS:
             if record[field]:
