@@ -11,7 +11,7 @@ KB_FILES := $(wildcard knowledge_base/*.yml)
 KB_NLU := build/nlu/kb-questions.yml
 TRAINING_FILES := config.yml domain.yml $(NLU_FILES) $(KB_NLU)
 
-.PHONY: run cluster test train bench lint validate kb-check crossval clean
+.PHONY: run cluster test train bench lint validate kb-check crossval clean loadtest
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@if [ -z "$(PYTHON_BIN)" ]; then \
@@ -60,6 +60,21 @@ crossval: $(VENV)/.installed $(KB_NLU)
 
 bench: $(VENV)/.installed $(MODEL)
 	$(PY) bench/run.py
+
+# Load test of the production shape (docs/LOAD.md): Locust in its own venv, because
+# its pins may clash with Rasa's. LOADTEST_ARGS, e.g. "--instances 2 --stages 20,40".
+LOAD_VENV := .venv-load
+LOAD_PYTHON ?= $(PYTHON_BIN)
+LOADTEST_ARGS ?=
+
+$(LOAD_VENV)/.installed: bench/load/requirements.txt
+	@[ -x $(LOAD_VENV)/bin/python ] || $(LOAD_PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet -r bench/load/requirements.txt
+	@touch $@
+
+loadtest: $(VENV)/.installed $(MODEL) $(LOAD_VENV)/.installed
+	@bash scripts/ensure-package.sh nginx nginx "make loadtest"
+	$(LOAD_VENV)/bin/python bench/load/run.py $(LOADTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot actions channels tests bench scripts
