@@ -1,0 +1,146 @@
+"""channels/rasa_speedups.py: the graph runner gives dask's results, the shared HTTP
+session keeps Rasa's request contract and reuses connections."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from channels import rasa_speedups
+
+TEXTS = (
+    "min lupa pw sscasn gmn",
+    "kapan pendaftaran cpns dibuka?",
+    "saya mau komplain, akun saya terkunci padahal data benar",
+    "cek status SSCN-2026-00001",
+    "halo",
+    "🙏🙏",
+)
+
+
+@pytest.fixture(scope="module")
+def processor(trained_model):
+    return Agent.load(str(trained_model)).processor
+
+
+def _dask_run(runner: DaskGraphRunner, **kwargs):
+    return rasa_speedups.DASK_RUN(runner, **kwargs)
+
+
+def test_runner_is_installed():
+    assert DaskGraphRunner.run is rasa_speedups._run_graph
+    assert EndpointConfig.request is rasa_speedups._request
+
+
+def test_nlu_results_equal_dask(processor):
+    for text in TEXTS:
+        tracker = DialogueStateTracker("t", processor.domain.slots)
+        message = UserMessage(text, message_id="m1")
+        inputs = {"__message__": [message], "__tracker__": tracker}
+        target = [processor.model_metadata.nlu_target]
+        ours = processor.graph_runner.run(inputs=dict(inputs), targets=target)
+        inputs["__message__"] = [UserMessage(text, message_id="m1")]
+        theirs = _dask_run(processor.graph_runner, inputs=inputs, targets=target)
+        ours_message = ours[target[0]][0].as_dict()
+        theirs_message = theirs[target[0]][0].as_dict()
+        assert ours_message == theirs_message
+        assert ours_message["intent"]["name"]
+
+
+def test_policy_prediction_equal_dask(processor):
+    tracker = DialogueStateTracker("t", processor.domain.slots)
+    for text in TEXTS[:3]:
+        parse = processor._parse_message_with_graph(UserMessage(text), tracker)
+        tracker.update(UserUttered(text, parse["intent"], parse["entities"], parse))
+        target = [processor.model_metadata.core_target]
+        ours = processor.graph_runner.run(inputs={"__tracker__": tracker}, targets=target)
+        theirs = _dask_run(processor.graph_runner, inputs={"__tracker__": tracker}, targets=target)
+        assert ours[target[0]].probabilities == theirs[target[0]].probabilities
+        assert ours[target[0]].policy_name == theirs[target[0]].policy_name
+
+
+def test_input_named_like_a_node_is_refused(processor):
+    node = next(iter(processor.graph_runner._graph_schema.nodes))
+    with pytest.raises(GraphRunError):
+        processor.graph_runner.run(inputs={"x": node}, targets=[node])
+
+
+class CountingServer:
+    """A local HTTP server that remembers each request's client port and headers."""
+
+    def __init__(self) -> None:
+        self.ports: list[int] = []
+        self.headers: list[dict[str, str]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.ports.append(request.transport.get_extra_info("peername")[1])
+        self.headers.append(dict(request.headers))
+        if request.path == "/missing":
+            return web.Response(status=404, text="nope")
+        if request.path == "/text":
+            return web.Response(text="plain")
+        return web.json_response({"echo": await request.json(), "query": dict(request.query)})
+
+
+async def _serve(server: CountingServer) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", server.handle)
+    runner = web.AppRunner(app, keepalive_timeout=30)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+def test_requests_share_a_connection_until_it_idles(monkeypatch):
+    monkeypatch.setattr(rasa_speedups, "KEEPALIVE_SECONDS", 0.3)
+    server = CountingServer()
+
+    async def scenario() -> list:
+        runner, url = await _serve(server)
+        try:
+            endpoint = EndpointConfig(url, headers={"X-Token": "t"}, params={"a": "1"})
+            first = await endpoint.request(json={"n": 1}, subpath="webhook", timeout=5)
+            second = await endpoint.request(json={"n": 2}, subpath="webhook")
+            await asyncio.sleep(0.8)  # the idle connection is closed by the client
+            third = await endpoint.request(json={"n": 3}, subpath="webhook")
+            text = await endpoint.request(subpath="text")
+            with pytest.raises(ClientResponseError) as missing:
+                await endpoint.request(subpath="missing")
+            return [first, second, third, text, missing.value.status]
+        finally:
+            await runner.cleanup()
+
+    first, second, third, text, status = asyncio.run(scenario())
+    assert first == {"echo": {"n": 1}, "query": {"a": "1"}}
+    assert second["echo"] == {"n": 2} and third["echo"] == {"n": 3}
+    assert text is None and status == 404
+    assert server.ports[0] == server.ports[1]  # kept alive
+    assert server.ports[2] != server.ports[1]  # closed when idle, a fresh one opened
+    assert all(headers["X-Token"] == "t" for headers in server.headers)
+    assert server.headers[0]["Content-Type"] == "application/json"
+
+
+def test_each_event_loop_gets_its_own_session():
+    server = CountingServer()
+
+    async def one_call() -> dict:
+        runner, url = await _serve(server)
+        try:
+            return await EndpointConfig(url).request(json={"ok": True})
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(one_call())["echo"] == {"ok": True}
+    # A session of a closed loop is not reused.
+    assert asyncio.run(one_call())["echo"] == {"ok": True}
