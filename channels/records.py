@@ -7,7 +7,11 @@ Blocking database calls run in a thread, off the event loop.
 Recording an inbound message starts the turn (``channels/turn.py``): when the
 action server failed during it, the applicant got an apology instead of an
 answer, and ``answered`` records the message as ``failed`` with the reason, so
-it counts as unanswered in reports and agents can find it.
+it counts as unanswered in reports and agents can find it. When the turn itself
+failed (tracker store or lock store unreachable: docs/FAULTS.md), ``failed``
+records that and ``release`` gives a claimed platform message back; a release
+the database refuses is retried in the background, so a redelivery is not kept
+waiting for the whole claim.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from bot.ledger.messages import ADMITTED, ANSWERED, FAILED, MessageLog
 from channels.turn import current_turn, start_turn
 
 logger = logging.getLogger(__name__)
+TURN_FAILED = "turn_failed"  # the note of a message whose dialogue could not run
+RELEASE_RETRY_SECONDS, RELEASE_RETRY_FOR_SECONDS = 2.0, 120.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Admission:
 class ChannelRecords:
     def __init__(self, channel: str) -> None:
         self.channel = channel
+        self._pending: set[asyncio.Task] = set()
 
     @cached_property
     def log(self) -> MessageLog:
@@ -49,10 +56,12 @@ class ChannelRecords:
         text: str,
         external_id: str | None = None,
         at: dt.datetime | None = None,
+        hold_replies: bool = False,
     ) -> Admission:
         """Record a message; with a platform id, also claim it so that concurrent
-        copies (in any process) are handled once. A database that is down admits it."""
-        start_turn()
+        copies (in any process) are handled once. A database that is down admits it.
+        ``hold_replies``: the turn's replies wait until its tracker is saved."""
+        start_turn(hold_replies)
         try:
             if external_id is None:
                 row, _ = await asyncio.to_thread(
@@ -77,9 +86,33 @@ class ChannelRecords:
             return
         await self._quietly(self.log.set_status, row_id, ANSWERED, what="marked answered")
 
+    async def failed(self, row_id: int | None, reason: str = TURN_FAILED) -> None:
+        """The dialogue could not run; the applicant was asked to send it again."""
+        await self._quietly(self.log.set_status, row_id, FAILED, reason, what="failed")
+
     async def release(self, row_id: int | None) -> None:
         """Handling failed: a later delivery of the same message may handle it."""
-        await self._quietly(self.log.release, row_id, what="released")
+        if row_id is None:
+            return
+        try:
+            await asyncio.to_thread(self.log.release, row_id)
+        except UNAVAILABLE:
+            logger.warning("%s: database down, message %s released later", self.channel, row_id)
+            task = asyncio.get_running_loop().create_task(self._release_later(row_id))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _release_later(self, row_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + RELEASE_RETRY_FOR_SECONDS
+        while loop.time() < until:
+            await asyncio.sleep(RELEASE_RETRY_SECONDS)
+            try:
+                await asyncio.to_thread(self.log.release, row_id)
+                return
+            except UNAVAILABLE:
+                continue
+        logger.warning("%s: message %s not released; its claim expires", self.channel, row_id)
 
     async def sent(
         self, conversation_id: str, text: str, author: str, reply_to_id: int | None = None

@@ -2,7 +2,10 @@
 
 Same contract as Rasa's built-in one (``{"sender", "message", "metadata"}`` in,
 a JSON list of bot messages out), but malformed payloads get a 400 with a
-reason instead of a stack trace, and every text passes the privacy gate.
+reason instead of a stack trace, and every text passes the privacy gate. A turn
+that fails (tracker store or lock store unreachable) answers 503 with
+``Retry-After`` and, as its one bot message, a short request to send the message
+again (``TRY_AGAIN_TEXT``): a client that only shows the messages shows that.
 
 It serves tests and integrations, so it is off (404) unless
 ``SSCN_REST_CHANNEL=1``. When on, it wants ``Authorization: Bearer
@@ -30,12 +33,14 @@ from bot.conversations import conversation_id
 from bot.inbound import prepare_inbound
 from bot.privacy import redact_personal_data
 from channels.inbound import user_message
+from channels.turn import TRY_AGAIN_TEXT
 
 logger = logging.getLogger(__name__)
 CHANNEL = "rest"
 ENABLED_ENV = "SSCN_REST_CHANNEL"
 TOKEN_ENV = "SSCN_REST_TOKEN"
 SENDER_PATTERN = re.compile(r"^[\w.:@+\-]{1,128}$")
+RETRY_AFTER_SECONDS = 5
 
 
 def parse_payload(request: Request) -> tuple[dict[str, Any] | None, str | None]:
@@ -134,7 +139,11 @@ class RestInput(InputChannel):
                 )
             except Exception:
                 logger.exception("rest: message from %s could not be handled", sender)
-                return response.json({"error": "message could not be handled"}, status=500)
+                return response.json(
+                    [{"recipient_id": sender, "text": TRY_AGAIN_TEXT}],
+                    status=503,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
             return response.json(collector.messages)
 
         return webhook

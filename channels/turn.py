@@ -22,6 +22,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 Send = Callable[[], Awaitable[None]]
+# What a web chat or REST applicant reads when their turn failed before it was saved.
+TRY_AGAIN_TEXT = (
+    "Maaf, sistem kami sedang gangguan sebentar 🙏 Pesan Anda belum terproses. "
+    "Silakan kirim lagi dalam beberapa detik."
+)
 
 
 @dataclass
@@ -49,6 +54,12 @@ def start_turn(hold_replies: bool = False) -> TurnState:
     state = TurnState(hold_replies=hold_replies)
     _current.set(state)
     return state
+
+
+def end_turn() -> None:
+    """Forget the turn: Sanic serves a keep-alive connection's requests in one task, so
+    a later request (an agent's reply through the API) must not see this one's state."""
+    _current.set(None)
 
 
 def current_turn() -> TurnState | None:

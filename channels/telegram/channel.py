@@ -11,8 +11,14 @@ answered once:
   ``Retry-After``: Telegram (or the poller) delivers it again later and then
   sees "duplicate", or handles it if the first attempt failed;
 - an update whose handling failed answers 500, stays "received" and its claim
-  is released: Telegram's retry handles it again. A crashed handler's claim
-  expires after ``SSCN_MESSAGE_CLAIM_SECONDS``.
+  is released: Telegram's retry handles it again. That holds for every failure
+  (tracker store or lock store down, Bot API refusing, the request cancelled when
+  nginx gives up on it); a crashed handler's claim expires after
+  ``SSCN_MESSAGE_CLAIM_SECONDS``.
+
+The replies of a turn are sent once Rasa has saved its tracker (``hold_replies``,
+``channels/turn.py``): a turn that fails before that has sent nothing, so the
+redelivery is answered exactly once (docs/FAULTS.md).
 
 The conversation is ``telegram:<chat id>`` (``bot/conversations.py``); only the
 chat id goes to the Bot API.
@@ -20,6 +26,7 @@ chat id goes to the Bot API.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -39,6 +46,7 @@ from channels.inbound import user_message
 from channels.records import ChannelRecords
 from channels.telegram.sender import TelegramSender
 from channels.telegram.updates import Incoming, parse_update
+from channels.turn import current_turn, deliver, end_turn
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -89,9 +97,13 @@ class TelegramOutput(OutputChannel):
     ) -> None:
         """Send to the conversation's chat; an id of another channel is refused."""
         chat_id = platform_id(recipient_id, CHANNEL)
-        await self._sender.send_text(chat_id, text, buttons)
         author = extra.get("author") or self._author
-        await self._records.sent(recipient_id, text, author, self._reply_to_id)
+
+        async def send() -> None:
+            await self._sender.send_text(chat_id, text, buttons)
+            await self._records.sent(recipient_id, text, author, self._reply_to_id)
+
+        await deliver(send)  # held until the turn is saved, in a webhook's turn
 
 
 class TelegramInput(InputChannel):
@@ -158,22 +170,30 @@ class TelegramInput(InputChannel):
                 gated.text if gated else "",
                 str(incoming.update_id),
                 incoming.at,
+                hold_replies=True,
             )
-            if admission.outcome == DONE:
-                return response.json({"status": "duplicate"})
-            if admission.outcome == BUSY:
-                return response.json(
-                    {"error": "update is being handled; deliver it again later"},
-                    status=503,
-                    headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
-                )
             try:
-                await self._handle(incoming, gated, on_new_message, admission.row_id)
-            except Exception:
-                logger.exception("telegram: update %s could not be handled", incoming.update_id)
-                await self.records.release(admission.row_id)
-                return response.json({"error": "update could not be handled"}, status=500)
-            await self.records.answered(admission.row_id)
+                if admission.outcome == DONE:
+                    return response.json({"status": "duplicate"})
+                if admission.outcome == BUSY:
+                    return response.json(
+                        {"error": "update is being handled; deliver it again later"},
+                        status=503,
+                        headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+                    )
+                try:
+                    await self._handle(incoming, gated, on_new_message, admission.row_id)
+                except Exception:
+                    logger.exception("telegram: update %s could not be handled", incoming.update_id)
+                    await self.records.release(admission.row_id)
+                    return response.json({"error": "update could not be handled"}, status=500)
+                except BaseException:  # cancelled (the client gave up): Telegram redelivers
+                    logger.warning("telegram: update %s cancelled mid-turn", incoming.update_id)
+                    await asyncio.shield(self.records.release(admission.row_id))
+                    raise
+                await self.records.answered(admission.row_id)
+            finally:
+                end_turn()
             return response.json({"status": "ok"})
 
         return webhook
@@ -195,8 +215,17 @@ class TelegramInput(InputChannel):
         conversation = conversation_id(CHANNEL, incoming.chat_id)
         if incoming.kind == "unsupported":
             await output.send_text_message(conversation, TEXT_ONLY_NOTE)
+            await _send_held()
             return
         if inbound is None:
             return
         metadata = {"display_name": incoming.display_name, "telegram_update_id": incoming.update_id}
         await on_new_message(user_message(inbound, output, conversation, self.name(), metadata))
+        await _send_held()
+
+
+async def _send_held() -> None:
+    """Send replies held for a turn that saved no tracker (no dialogue ran)."""
+    turn = current_turn()
+    if turn is not None and not turn.saved:
+        await turn.replies_saved()

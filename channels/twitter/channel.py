@@ -12,7 +12,9 @@ without running the dialogue again. Only the request that holds the row's claim
 (taken atomically in the database, so across Rasa instances too) runs the
 dialogue; a copy sent meanwhile gets 503 with ``Retry-After`` and the poller
 sends it again in its next round. A failed run releases the claim (500, the
-mention stays "received" and runs again); a crashed one's claim expires.
+mention stays "received" and runs again), a cancelled one too; a crashed one's
+claim expires. Replies are stored only after the turn's tracker was saved, so a
+failed run has stored none.
 
 The conversation is ``twitter:<author id>`` (``bot/conversations.py``); replies
 are threaded by tweet id.
@@ -46,7 +48,7 @@ from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import ADMITTED, BUSY, PROCESSED, Message, MessageLog
 from bot.tweets import thread_parts
 from channels.inbound import user_message
-from channels.turn import start_turn
+from channels.turn import end_turn, start_turn
 
 logger = logging.getLogger(__name__)
 CHANNEL = "twitter"
@@ -175,6 +177,9 @@ class TwitterInput(InputChannel):
                     logger.exception("twitter: mention %s could not be handled", tweet_id)
                     await asyncio.to_thread(self.log.release, mention.id)
                     return response.json({"error": "message could not be handled"}, 500)
+                except BaseException:  # cancelled (the poller gave up): it sends it again
+                    await asyncio.shield(asyncio.to_thread(self.log.release, mention.id))
+                    raise
             stored = await asyncio.to_thread(self.log.parts, mention.id)
             return response.json(
                 {
@@ -201,12 +206,15 @@ class TwitterInput(InputChannel):
         action server failed, the parts are the apology and the mention keeps the reason."""
         parts: list[str] = []
         turn = start_turn()
-        if inbound is not None:  # None: nothing but handles, nothing to answer
-            collector = CollectingOutputChannel()
-            await on_new_message(
-                user_message(inbound, collector, mention.conversation_id, self.name(), metadata)
-            )
-            parts = thread_parts(collector.messages)
+        try:
+            if inbound is not None:  # None: nothing but handles, nothing to answer
+                collector = CollectingOutputChannel()
+                await on_new_message(
+                    user_message(inbound, collector, mention.conversation_id, self.name(), metadata)
+                )
+                parts = thread_parts(collector.messages)
+        finally:
+            end_turn()
         await asyncio.to_thread(self.log.add_parts, mention, parts)
         if turn.failure:
             await asyncio.to_thread(self.log.set_status, mention.id, PROCESSED, turn.failure)

@@ -11,6 +11,11 @@ the proposed token back only if its signature verifies, else a new one; a
 message is accepted only with a verified token. The conversation is
 ``webchat:<session>`` and the socket.io room is ``<session>``; the output
 refuses any recipient that is not a web chat conversation.
+
+A turn's replies are emitted once Rasa has saved its tracker (``channels/turn.py``).
+A turn that fails (tracker store or lock store unreachable) emits nothing but a
+short request to send the message again (``TRY_AGAIN_TEXT``), and is recorded
+as failed: the applicant is never left without an answer (docs/FAULTS.md).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from bot.inbound import prepare_inbound
 from channels.inbound import user_message
 from channels.rasa_server import cors_origins
 from channels.records import ChannelRecords
+from channels.turn import TRY_AGAIN_TEXT, deliver, end_turn
 from channels.webchat.sessions import signer_from_env
 
 logger = logging.getLogger(__name__)
@@ -82,9 +88,13 @@ class RecordedSocketIOOutput(SocketIOOutput):
         room = platform_id(recipient_id, CHANNEL)
         text = message.get("text")
         author = message.get("author") or self._author  # agents' messages carry one
-        await super().send_response(room, message)
-        if text:
-            await self._records.sent(recipient_id, text, author, self._reply_to_id)
+
+        async def send() -> None:
+            await super(RecordedSocketIOOutput, self).send_response(room, message)
+            if text:
+                await self._records.sent(recipient_id, text, author, self._reply_to_id)
+
+        await deliver(send)  # held until the turn is saved, in an applicant's turn
 
 
 class WebChatInput(SocketIOInput):
@@ -148,13 +158,22 @@ class WebChatInput(SocketIOInput):
             if inbound is None:
                 return
             sender_id = conversation_id(CHANNEL, room)
-            admission = await self.records.inbound(sender_id, inbound.text)
+            admission = await self.records.inbound(sender_id, inbound.text, hold_replies=True)
             output = RecordedSocketIOOutput(
                 sio, self.bot_message_evt, self.records, reply_to_id=admission.row_id
             )
-            await on_new_message(
-                user_message(inbound, output, sender_id, self.name(), data.get(self.metadata_key))
-            )
+            try:
+                metadata = data.get(self.metadata_key)
+                await on_new_message(
+                    user_message(inbound, output, sender_id, self.name(), metadata)
+                )
+            except Exception:
+                logger.exception("webchat: message of %s could not be handled", sender_id)
+                end_turn()
+                await output.send_response(sender_id, {"text": TRY_AGAIN_TEXT, "author": "system"})
+                await self.records.failed(admission.row_id)
+                return
             await self.records.answered(admission.row_id)
+            end_turn()
 
         return webhook
