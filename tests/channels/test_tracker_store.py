@@ -8,6 +8,8 @@ import stat
 import time
 
 import pytest
+import sqlalchemy
+from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -184,3 +186,51 @@ def test_a_postgresql_restart_costs_no_turn_and_an_outage_fails_fast(postgres_ur
         "sesudah",
         "selama",
     ]
+
+
+def _stored_rows(engine) -> list[tuple]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.exec_driver_sql(
+                "SELECT sender_id, type_name, timestamp, intent_name, action_name, data"
+                " FROM events ORDER BY id"
+            )
+        ]
+
+
+def test_rows_are_the_ones_rasa_writes(tmp_path):
+    ours = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    rasas = RasaSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    parse = {"intent": {"name": "question", "confidence": 0.9}, "entities": [], "text": "x"}
+    events = [
+        UserUttered("kapan daftar", parse["intent"], [], parse, timestamp=1.0),
+        ActionExecuted("action_answer", timestamp=2.0),
+        BotUttered("Jadwal...", {"buttons": []}, timestamp=3.0),
+    ]
+    for store in (ours, rasas):
+        tracker = run(store.get_or_create_tracker("same"))
+        for event in events:
+            tracker.update(event)
+        run(store.save(tracker))
+    stored = _stored_rows(ours.engine)
+    # The session-start rows carry the wall clock; the turn's rows must be identical.
+    assert stored[-3:] == _stored_rows(rasas.engine)[-3:]
+    assert [row[3] for row in stored[-3:]] == ["question", None, None]
+    assert [row[4] for row in stored[-3:]] == [None, "action_answer", None]
+
+
+def test_a_new_conversation_is_saved_without_counting(tmp_path):
+    store = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    statements: list[str] = []
+    sqlalchemy.event.listen(
+        store.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_args: statements.append(statement),
+    )
+    tracker = run(store.get_or_create_tracker("fresh"))
+    for item in turn("halo"):
+        tracker.update(item)
+    run(store.save(tracker))
+    assert not [s for s in statements if "count(" in s.lower()]
+    assert len(run(store.retrieve("fresh")).events) == len(tracker.events)
