@@ -5,8 +5,8 @@ Configured in endpoints.yml as ``type: channels.tracker_store.SQLTrackerStore``.
 1. ``save`` asks the database how many events of the session it already holds
    (a COUNT over a sub-query) before inserting the new ones. A tracker this
    store has just loaded or saved knows that number, so it is remembered on
-   the tracker, and a tracker created because nothing was stored starts at
-   zero; other trackers still get the query. This is sound because the lock
+   the tracker, and the tracker Rasa creates right after a lookup found
+   nothing starts at zero; other trackers still get the query. This is sound because the lock
    store lets one process at a time work on a conversation.
 2. On SQLite (the embedded default) Rasa opens a new connection per
    transaction and commits with a full fsync in rollback-journal mode. Here
@@ -33,6 +33,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ from bot.ledger.db import CONNECT_TIMEOUT_SECONDS, create_private_file
 from channels.lock_store import CURRENT_FENCE, LockError
 
 STORED_EVENTS = "_sscn_stored_events"  # attribute set on trackers this store loaded/saved
+# The conversation whose lookup in this task found nothing stored: Rasa then creates
+# its tracker (in its FailSafeTrackerStore wrapper, so not through this class) and
+# saves it at once; that first save needs no count.
+_NOTHING_STORED: ContextVar[str | None] = ContextVar("sscn_nothing_stored", default=None)
 
 
 def _row(sender_id: str, event: Event) -> dict[str, Any]:
@@ -62,6 +67,16 @@ def _row(sender_id: str, event: Event) -> dict[str, Any]:
         "action_name": data.get("name"),
         "data": json.dumps(data),
     }
+
+
+def _just_created(tracker: DialogueStateTracker) -> bool:
+    """What ``TrackerStore.create_tracker`` saves: one ``action_listen``, nothing else."""
+    events = list(tracker.events)
+    return (
+        len(events) == 1
+        and isinstance(events[0], ActionExecuted)
+        and events[0].action_name == ACTION_LISTEN_NAME
+    )
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
@@ -107,6 +122,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
                 .with_entities(self.SQLEvent.data)
                 .all()
             )
+        _NOTHING_STORED.set(None if rows else sender_id)  # see _additional_events
         if not self.domain or not rows:
             return None
         tracker = DialogueStateTracker.from_dict(
@@ -132,20 +148,11 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
             session.commit()
         setattr(tracker, STORED_EVENTS, len(tracker.events))
 
-    async def create_tracker(
-        self, sender_id: str, append_action_listen: bool = True
-    ) -> DialogueStateTracker:
-        """Rasa's, knowing that nothing is stored yet: it runs only when the store holds
-        no event of ``sender_id`` (and under the conversation's lock)."""
-        tracker = self.init_tracker(sender_id)
-        setattr(tracker, STORED_EVENTS, 0)
-        if append_action_listen:
-            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await self.save(tracker)
-        return tracker
-
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
         stored = getattr(tracker, STORED_EVENTS, None)
+        if stored is None and _NOTHING_STORED.get() == tracker.sender_id and _just_created(tracker):
+            stored = 0
+        _NOTHING_STORED.set(None)
         if stored is None:
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, stored, len(tracker.events))

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import sqlalchemy
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
@@ -109,7 +110,6 @@ def test_rasa_uses_it_for_the_configured_type():
 
 
 def test_loading_gives_what_rasas_own_loading_gives(store):
-    from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
     from rasa.shared.core.events import SlotSet
     from rasa.shared.core.trackers import EventVerbosity
 
@@ -221,10 +221,11 @@ def test_rows_are_the_ones_rasa_writes(tmp_path):
 
 
 def test_a_new_conversation_is_saved_without_counting(tmp_path):
-    store = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    ours = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    store = FailSafeTrackerStore(ours)  # as Rasa wraps it
     statements: list[str] = []
     sqlalchemy.event.listen(
-        store.engine,
+        ours.engine,
         "before_cursor_execute",
         lambda _c, _cur, statement, *_args: statements.append(statement),
     )
@@ -234,3 +235,8 @@ def test_a_new_conversation_is_saved_without_counting(tmp_path):
     run(store.save(tracker))
     assert not [s for s in statements if "count(" in s.lower()]
     assert len(run(store.retrieve("fresh")).events) == len(tracker.events)
+    # A tracker built elsewhere (not loaded, not just created) is still counted.
+    rebuilt = DialogueStateTracker.from_events("fresh", list(tracker.events) + turn("lagi"))
+    run(store.save(rebuilt))
+    assert [s for s in statements if "count(" in s.lower()]
+    assert len(run(store.retrieve("fresh")).events) == len(rebuilt.events)
