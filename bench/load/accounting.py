@@ -51,6 +51,7 @@ class Turn:
     scenario: str = ""
     http_errors: int = 0  # non-2xx answers or transport errors (retries included)
     attempts: int = 1
+    responses: list[str] = field(default_factory=list)  # per attempt: status code / outcome
 
 
 @dataclass

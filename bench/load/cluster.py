@@ -33,6 +33,29 @@ REDIS_DB = 13  # tests use 1 (make cluster's default) and 8
 READY_LINE = "Press Ctrl-C to stop"
 
 
+def snapshot(revision: str, target: Path) -> tuple[Path, str]:
+    """The product at ``revision`` (``git archive``) in ``target``, sharing this tree's
+    venv and model, so others' edits to the work tree during a run change nothing;
+    returns the directory and the commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", revision],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if target.exists():
+        subprocess.run(["rm", "-rf", str(target)], check=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=PROJECT_ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    for shared in (".venv", "models"):
+        (target / shared).symlink_to(PROJECT_ROOT / shared)
+    return target, commit
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -83,6 +106,7 @@ class LoadCluster:
         n_actions: int = 2,
         ports: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
+        source: Path | None = None,
     ) -> None:
         self.n_rasa, self.n_actions = n_rasa, n_actions
         self.run_dir = Path(run_dir).resolve()
@@ -95,6 +119,8 @@ class LoadCluster:
         self.ledger_key = base64.urlsafe_b64encode(os.urandom(32)).decode()  # a Fernet key
         self.fake_port = free_port()
         self.procs: dict[str, subprocess.Popen] = {}
+        # The product tree the cluster runs (a snapshot from snapshot(), or this one).
+        self.source = Path(source).resolve() if source else PROJECT_ROOT
 
     @property
     def nginx_url(self) -> str:
@@ -133,6 +159,9 @@ class LoadCluster:
             SSCN_LEDGER_KEY=env.get("SSCN_LEDGER_KEY") or self.ledger_key,
             NO_PROXY="127.0.0.1,localhost",
         )
+        if self.source != PROJECT_ROOT:  # `sscn` would import the editable install's tree
+            env["PYTHONPATH"] = str(self.source)
+            env["LOAD_SOURCE_DIR"] = str(self.source)
         env.update(self.extra_env)
         return env
 
@@ -187,7 +216,9 @@ class LoadCluster:
         log = self.run_dir / "fakes.log"
         if not wait_for_line(log, "port=", 20, lambda: fakes.poll() is None):
             raise RuntimeError(f"the fake platforms did not start: {log}")
-        cluster = self._spawn("cluster", ["bash", "scripts/cluster.sh"], self.env())
+        cluster = self._spawn(
+            "cluster", ["bash", str(self.source / "scripts" / "cluster.sh")], self.env()
+        )
         log = self.run_dir / "cluster.log"
         if not wait_for_line(log, READY_LINE, timeout, lambda: cluster.poll() is None):
             tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
@@ -226,6 +257,22 @@ class LoadCluster:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    def dump_messages(self) -> None:
+        """The product's message log (channel, direction, status, timings) as CSV beside
+        the run's logs, before the next run drops the database."""
+        target = self.run_dir / "messages.csv"
+        query = (
+            "SELECT id, channel, conversation_id, direction, external_id, status, note, "
+            "reply_to_id, part, at, done_at, claimed_until FROM messages ORDER BY id"
+        )
+        with contextlib.suppress(subprocess.CalledProcessError):
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DATABASES[0], "-qAt"]
+                + ["-c", f"\\copy ({query}) TO '{target}' WITH CSV HEADER"],
+                check=True,
+                capture_output=True,
+            )
 
     def evidence(self) -> dict[str, Any]:
         """What the servers logged: nginx status codes per path, error lines of the
@@ -334,7 +381,14 @@ class CpuMeter:
             for proc in procs:
                 with contextlib.suppress(psutil.Error):
                     self.before[proc.pid] = self._cpu(proc)
+        self.machine_before = self._machine_busy()
         self.started = time.monotonic()
+
+    @staticmethod
+    def _machine_busy() -> float:
+        """CPU seconds the whole machine spent busy (every process, every core)."""
+        times = psutil.cpu_times()
+        return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
     def stop(self) -> dict[str, Any]:
         seconds: dict[str, float] = {}
@@ -344,4 +398,11 @@ class CpuMeter:
                 with contextlib.suppress(psutil.Error):
                     total += self._cpu(proc) - self.before.get(proc.pid, 0.0)
             seconds[group] = round(max(total, 0.0), 3)
-        return {"wall_s": round(time.monotonic() - self.started, 2), "cpu_s": seconds}
+        machine = self._machine_busy() - self.machine_before
+        return {
+            "wall_s": round(time.monotonic() - self.started, 2),
+            "cpu_s": seconds,
+            "machine_busy_s": round(machine, 2),  # others' work on the machine included
+            "others_s": round(max(machine - sum(seconds.values()), 0.0), 2),
+            "cores": psutil.cpu_count(),
+        }

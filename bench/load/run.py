@@ -35,7 +35,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench.load import accounting  # noqa: E402
 from bench.load.accounting import Reply  # noqa: E402
-from bench.load.cluster import CpuMeter, LoadCluster  # noqa: E402
+from bench.load.cluster import CpuMeter, LoadCluster, snapshot  # noqa: E402
 from bench.load.users import HARNESS, USER_CLASSES, close_parked  # noqa: E402
 
 OUT_DIR = PROJECT_ROOT / "build" / "load"
@@ -195,6 +195,7 @@ def run_ramp(
         if accounting.saturated(results, p95_bound_ms):
             break
     totals = session.finish()
+    cluster.dump_messages()
     turns, replies = HARNESS.recorder.snapshot()
     for stage in results:
         sent_window = accounting.account(turns, replies, timeout, stage["start"], stage["end"])
@@ -289,15 +290,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default="10,20,40,60,90,130")
     parser.add_argument("--stage-seconds", type=float, default=30)
     parser.add_argument("--ramp-seconds", type=float, default=5)
-    parser.add_argument("--p95-bound-ms", type=float, default=5000)
+    parser.add_argument("--p95-bound-ms", type=float, default=2000)
     parser.add_argument("--timeout", type=float, default=30)
     parser.add_argument("--out", default=str(OUT_DIR / "results.json"))
+    parser.add_argument(
+        "--snapshot",
+        metavar="REV",
+        help="run the product as committed at REV (git archive into build/load/src) instead "
+        "of the work tree, so edits made meanwhile do not change the runs",
+    )
     args = parser.parse_args(argv)
     stages = [int(n) for n in args.stages.split(",")]
+    source = None
+    if args.snapshot:
+        source, commit = snapshot(args.snapshot, OUT_DIR / "src")
+        print(f"Product snapshot: {commit} in {source}", flush=True)
     runs = []
     started = time.time()
     for n_rasa in (int(n) for n in args.instances.split(",")):
-        cluster = LoadCluster(n_rasa=n_rasa, n_actions=args.actions, run_dir=OUT_DIR / f"n{n_rasa}")
+        cluster = LoadCluster(
+            n_rasa=n_rasa, n_actions=args.actions, run_dir=OUT_DIR / f"n{n_rasa}", source=source
+        )
         print(f"Starting the cluster: {n_rasa} Rasa, {args.actions} action servers...", flush=True)
         try:
             cluster.start()
@@ -327,15 +340,19 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     for run in runs:
         run.pop("totals_figures")
-    source = {
-        "commit": git("rev-parse", "HEAD"),
-        "uncommitted": git("status", "--porcelain", "--", "bot", "channels", "actions"),
-    }
+    source_info = (
+        {"snapshot": commit}
+        if args.snapshot
+        else {
+            "work_tree_at": git("rev-parse", "HEAD"),
+            "uncommitted": git("status", "--porcelain", "--", "bot", "channels", "actions"),
+        }
+    )
     out.write_text(
         json.dumps(
             {
                 "started": started,
-                "source": source,
+                "source": source_info,
                 "runs": runs,
                 "capacity": capacity,
                 "args": vars(args),

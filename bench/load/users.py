@@ -24,11 +24,13 @@ from __future__ import annotations
 import contextlib
 import itertools
 import random
+import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import socketio
@@ -249,12 +251,18 @@ class TelegramUser(Applicant):
                     headers={TELEGRAM_SECRET_HEADER: HARNESS.telegram_secret},
                     timeout=HARNESS.timeout,
                 )
+                try:
+                    outcome = response.json().get("status", "")
+                except ValueError:
+                    outcome = ""
+                turn.responses.append(f"{response.status_code} {outcome}".strip())
                 if response.ok:
                     turn.accepted = True
                     return
                 turn.http_errors += 1
                 retry_after = float(response.headers.get("Retry-After") or retry_after)
-            except requests.RequestException:
+            except requests.RequestException as error:
+                turn.responses.append(type(error).__name__)
                 turn.http_errors += 1
             if attempt < self.attempts:
                 time.sleep(retry_after)
@@ -317,6 +325,14 @@ class WebChatUser(Applicant):
 
         self.client = client
         try:
+            # nginx's ip_hash keys on the first three octets of the client address: every
+            # conversation from its own 127.x.y.1, as browsers come from many addresses.
+            n = next(_ids)
+            host, port = urlsplit(HARNESS.nginx_url).hostname, urlsplit(HARNESS.nginx_url).port
+            sock = socket.create_connection(
+                (host, port), HARNESS.timeout, source_address=(f"127.{1 + n % 200}.{n % 250}.1", 0)
+            )
+            client.eio.websocket_extra_options = {"socket": sock}
             client.connect(
                 HARNESS.nginx_url,
                 transports=["websocket"],

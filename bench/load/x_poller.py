@@ -14,7 +14,8 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# The product tree the cluster runs (a snapshot, see cluster.snapshot), else this one.
+sys.path.insert(0, os.environ.get("LOAD_SOURCE_DIR") or str(Path(__file__).resolve().parents[2]))
 REAL_HOST = "https://api.twitter.com"
 
 
