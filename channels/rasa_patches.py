@@ -21,6 +21,14 @@ actions/intake.py) and the rating, which is not retried.
 
 ``MessageProcessor.save_tracker`` is where a turn's tracker is stored; once it
 is, the replies a channel held back are sent (``channels/turn.py``).
+
+Rasa wraps every tracker store in ``FailSafeTrackerStore``: when the database
+cannot be read, a conversation silently starts over (``retrieve`` returns None),
+and when it cannot be written, the turn is kept in this process's memory only,
+lost for the other instances and at the next restart; a fenced save refused by
+the lock store (channels/tracker_store.py) is "saved" there too. Here those
+errors fail the turn instead, so the channel can tell the applicant or have the
+platform redeliver (docs/FAULTS.md, c).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import aiohttp
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.utils.common import all_subclasses
@@ -135,9 +144,24 @@ async def _save_tracker(self: MessageProcessor, tracker: Any) -> None:
         await turn.replies_saved()
 
 
+async def _save_or_fail(self: FailSafeTrackerStore, tracker: Any) -> None:
+    await self._tracker_store.save(tracker)
+
+
+async def _retrieve_or_fail(self: FailSafeTrackerStore, sender_id: str) -> Any:
+    return await self._tracker_store.retrieve(sender_id)
+
+
+async def _retrieve_full_or_fail(self: FailSafeTrackerStore, sender_id: str) -> Any:
+    return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction.run = _run_remote_action
     MessageProcessor.save_tracker = _save_tracker
+    FailSafeTrackerStore.save = _save_or_fail
+    FailSafeTrackerStore.retrieve = _retrieve_or_fail
+    FailSafeTrackerStore.retrieve_full_tracker = _retrieve_full_or_fail
     Event.resolve_by_type = staticmethod(_resolve_by_type)

@@ -13,10 +13,12 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.exc import OperationalError
 
 from channels import rasa_patches  # installs the fixes
 from channels.turn import start_turn
@@ -112,3 +114,22 @@ def test_an_action_that_failed_for_real_or_rates_gets_the_apology_without_a_retr
         finally:
             server.stop()
         assert server.calls == 1
+
+
+class BrokenStore(InMemoryTrackerStore):
+    """A tracker store whose database is unreachable."""
+
+    async def save(self, tracker) -> None:
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    async def retrieve(self, sender_id: str):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+
+def test_a_tracker_store_failure_fails_the_turn_instead_of_starting_over_in_memory():
+    domain = Domain.from_path("domain.yml")
+    store = FailSafeTrackerStore(BrokenStore(domain))  # what Rasa's Agent wraps it in
+    with pytest.raises(OperationalError):
+        asyncio.run(store.retrieve("rest:u1"))  # Rasa: None, a new conversation
+    with pytest.raises(OperationalError):
+        asyncio.run(store.save(DialogueStateTracker("rest:u1", domain.slots)))  # Rasa: memory
