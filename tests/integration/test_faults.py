@@ -260,3 +260,24 @@ def webchat_replies(bot, message: str, wait: float = 15) -> list[str]:
     finally:
         client.disconnect()
     return replies
+
+
+def test_an_update_whose_sender_gave_up_mid_turn_is_released(faulty, proxies, fake_telegram):
+    """a/c/d: nginx (or Telegram) stops waiting and closes the connection; Sanic cancels
+    the handler. Its claim is released at once, so the redelivery is not told "busy"
+    for the claim's 120 s."""
+    expected = replies_of_one_greeting(faulty, fake_telegram)
+    chat = next(_chats)
+    update = text_update(next(_ids), chat, "halo min")
+    proxies["redis"].stop()  # the turn now waits for the lock store...
+    with pytest.raises(requests.Timeout):  # ...longer than its sender does
+        requests.post(
+            f"{faulty.rasa_urls[0]}/webhooks/telegram/webhook",
+            json=update,
+            headers={SECRET_HEADER: TELEGRAM_SECRET},
+            timeout=1,
+        )
+    time.sleep(1)
+    proxies["redis"].start()
+    assert deliver(faulty, update, 1).json() == {"status": "ok"}
+    assert len(fake_telegram.calls_to("sendMessage", chat)) == expected
