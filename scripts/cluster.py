@@ -1,4 +1,4 @@
-"""Render the files `make cluster` runs: a Procfile for honcho and nginx's config.
+"""Render the files `make cluster` runs: supervisord's config and nginx's.
 
 Reads the environment only (defaults in .env.example, "Production on one
 machine"): N_RASA Rasa instances and N_ACTIONS action servers behind nginx, the
@@ -23,43 +23,70 @@ def _ports(first: int, count: int) -> list[int]:
     return [first + index for index in range(count)]
 
 
+def instance_ports(environ: dict[str, str]) -> tuple[list[int], list[int]]:
+    """The ports of the Rasa instances and of the action servers."""
+    return (
+        _ports(int(environ.get("SSCN_CLUSTER_RASA_PORT", "5010")), int(environ["N_RASA"])),
+        _ports(int(environ.get("SSCN_CLUSTER_ACTIONS_PORT", "5060")), int(environ["N_ACTIONS"])),
+    )
+
+
+def programs(environ: dict[str, str]) -> list[dict[str, object]]:
+    """The processes supervisord runs: name, command, its own environment, start time."""
+    directory = environ["SSCN_CLUSTER_DIR"]
+    venv = PROJECT_ROOT / ".venv" / "bin"
+    rasa_ports, action_ports = instance_ports(environ)
+    result: list[dict[str, object]] = [
+        {
+            "name": f"rasa{index + 1}",
+            "command": f"{venv}/python -m channels.rasa_server",
+            "environment": f'SSCN_RASA_PORT="{port}"',
+            "startsecs": 10,
+        }
+        for index, port in enumerate(rasa_ports)
+    ]
+    result += [
+        {
+            "name": f"actions{index + 1}",
+            "command": f"{venv}/python -m actions.server",
+            "environment": f'SSCN_ACTIONS_PORT="{port}"',
+            "startsecs": 3,
+        }
+        for index, port in enumerate(action_ports)
+    ]
+    result.append({"name": "console", "command": f"{venv}/sscn console", "startsecs": 3})
+    nginx_options = f"-e stderr -p {directory} -c {directory}/nginx.conf"
+    result.append(
+        {"name": "nginx", "command": f"nginx {nginx_options} -g 'daemon off;'", "startsecs": 2}
+    )
+    if environ.get("TELEGRAM_TOKEN") and not environ.get("TELEGRAM_WEBHOOK_URL"):
+        result.append({"name": "telegram", "command": f"{venv}/sscn telegram poll", "startsecs": 3})
+    if environ.get("TWITTER_API_KEY") and environ.get("TWITTER_ACCESS_TOKEN"):
+        result.append({"name": "twitter", "command": f"{venv}/sscn twitter poll", "startsecs": 3})
+    return result
+
+
 def render(environ: dict[str, str]) -> dict[str, str]:
     """File name -> contents, for the configuration in ``environ``."""
     directory = environ["SSCN_CLUSTER_DIR"]
-    rasa_ports = _ports(int(environ.get("SSCN_CLUSTER_RASA_PORT", "5010")), int(environ["N_RASA"]))
-    action_ports = _ports(
-        int(environ.get("SSCN_CLUSTER_ACTIONS_PORT", "5060")), int(environ["N_ACTIONS"])
+    templates = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined)
+    rasa_ports, action_ports = instance_ports(environ)
+    nginx = templates.get_template("nginx.conf.j2").render(
+        dir=directory,
+        port=int(environ["SSCN_CLUSTER_PORT"]),
+        actions_port=int(environ["SSCN_CLUSTER_ACTIONS_LB_PORT"]),
+        rasa_ports=rasa_ports,
+        action_ports=action_ports,
+        max_body=environ.get("SSCN_MAX_REQUEST_BYTES", "4000000"),
+        as_root=os.geteuid() == 0,
     )
-    venv = PROJECT_ROOT / ".venv" / "bin"
-    lines = [
-        f"rasa{index + 1}: env SSCN_RASA_PORT={port} {venv}/python -m channels.rasa_server"
-        for index, port in enumerate(rasa_ports)
-    ]
-    lines += [
-        f"actions{index + 1}: env SSCN_ACTIONS_PORT={port} {venv}/python -m actions.server"
-        for index, port in enumerate(action_ports)
-    ]
-    lines.append(f"console: {venv}/sscn console")
-    nginx_options = f"-e stderr -p {directory} -c {directory}/nginx.conf"
-    lines.append(f"nginx: nginx {nginx_options} -g 'daemon off;'")
-    if environ.get("TELEGRAM_TOKEN") and not environ.get("TELEGRAM_WEBHOOK_URL"):
-        lines.append(f"telegram: {venv}/sscn telegram poll")
-    if environ.get("TWITTER_API_KEY") and environ.get("TWITTER_ACCESS_TOKEN"):
-        lines.append(f"twitter: {venv}/sscn twitter poll")
-    nginx = (
-        Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined)
-        .get_template("nginx.conf.j2")
-        .render(
-            dir=directory,
-            port=int(environ["SSCN_CLUSTER_PORT"]),
-            actions_port=int(environ["SSCN_CLUSTER_ACTIONS_LB_PORT"]),
-            rasa_ports=rasa_ports,
-            action_ports=action_ports,
-            max_body=environ.get("SSCN_MAX_REQUEST_BYTES", "4000000"),
-            as_root=os.geteuid() == 0,
-        )
+    supervisord = templates.get_template("supervisord.conf.j2").render(
+        dir=directory,
+        root=PROJECT_ROOT,
+        venv=PROJECT_ROOT / ".venv" / "bin",
+        programs=[{"environment": "", **program} for program in programs(environ)],
     )
-    return {"Procfile": "\n".join(lines) + "\n", "nginx.conf": nginx}
+    return {"supervisord.conf": supervisord, "nginx.conf": nginx}
 
 
 def ensure_database(url: str) -> None:

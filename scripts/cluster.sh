@@ -2,8 +2,9 @@
 # `make cluster`: the production shape on one machine. N_RASA Rasa instances and
 # N_ACTIONS action servers behind nginx, PostgreSQL for the tracker store and the
 # ledger, Redis as lock store, the console and (when configured) the pollers, run
-# by honcho. Configuration from the environment only (.env.example, "Production on
-# one machine"); prints the URLs; Ctrl-C stops everything it started.
+# by supervisord, which restarts any of them that dies. Configuration from the
+# environment only (.env.example, "Production on one machine"); prints the URLs;
+# Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f .env ] && set -a && . ./.env && set +a
@@ -44,7 +45,7 @@ setup_log="$SSCN_VAR_DIR/cluster-setup.log"
 echo "Applying ledger migrations..."
 .venv/bin/sscn db upgrade
 
-.venv/bin/honcho -f "$SSCN_CLUSTER_DIR/Procfile" -d "$PWD" start &
+.venv/bin/supervisord -c "$SSCN_CLUSTER_DIR/supervisord.conf" &
 manager=$!
 stop() {
   trap - INT TERM EXIT
@@ -75,12 +76,14 @@ for _ in $(seq 1 240); do
   X (Twitter):    http://localhost:${SSCN_CLUSTER_PORT}/webhooks/twitter/webhook
   Agent console:  http://localhost:${SSCN_CONSOLE_PORT}/
   Tracker store:  PostgreSQL ${SSCN_TRACKER_HOST}:${SSCN_TRACKER_PORT}/${SSCN_TRACKER_DB}; lock store: Redis db ${SSCN_REDIS_DB}
+  Logs:           ${SSCN_CLUSTER_DIR}/log/ (supervisord.log says what died and restarted)
+  Processes:      .venv/bin/supervisorctl -c ${SSCN_CLUSTER_DIR}/supervisord.conf status
   Press Ctrl-C to stop.
 MSG
     wait "$manager"
     exit $?
   fi
-  kill -0 "$manager" 2>/dev/null || { echo "honcho exited; see the output above"; exit 1; }
+  kill -0 "$manager" 2>/dev/null || { echo "supervisord exited; see $SSCN_CLUSTER_DIR/log/"; exit 1; }
   sleep 1
 done
 echo "The cluster did not answer within 4 minutes"; exit 1

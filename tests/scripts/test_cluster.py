@@ -1,12 +1,17 @@
 """``make cluster``: two Rasa instances and two action servers behind nginx, PostgreSQL
-and Redis; one conversation across both instances; Ctrl-C stops everything
-(issue 14: 1, 7)."""
+and Redis; one conversation across both instances, also while one of them is
+killed and restarted by supervisord; Ctrl-C stops everything (issue 14: 1, 4, 7)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import subprocess
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -16,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from bot.ledger.db import make_engine
 from tests.conftest import POSTGRES_URL
-from tests.integration.servers import free_port
+from tests.integration.servers import VENV_BIN, free_port
 from tests.net import loopback_only
 from tests.scripts.test_run import RunScript, script_env
 
@@ -41,6 +46,25 @@ def services_up(postgres_url):
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     admin.dispose()
     redis.Redis(db=REDIS_DB).flushdb()
+
+
+def supervised_pid(work: Path, program: str) -> int:
+    """The PID supervisord gives for ``program`` of the cluster under ``work``."""
+    config = work / "var" / "cluster" / "supervisord.conf"
+    output = subprocess.run(
+        [str(VENV_BIN / "supervisorctl"), "-c", str(config), "pid", program],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.strip()
+    return int(output) if output.isdigit() else 0
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
 
 
 def test_one_conversation_across_two_instances_behind_nginx(trained_model, services_up, tmp_path):
@@ -79,6 +103,22 @@ def test_one_conversation_across_two_instances_behind_nginx(trained_model, servi
                 timeout=30,
             )
             assert reply.status_code == 200 and reply.json(), reply.text
+        # kill -9 one instance: nginx sends everything to the other, supervisord restarts it.
+        killed = supervised_pid(tmp_path, "rasa1")
+        os.kill(killed, signal.SIGKILL)
+        for question in questions[:2]:
+            reply = requests.post(
+                f"http://127.0.0.1:{ports['nginx']}/webhooks/rest/webhook",
+                json={"sender": sender, "message": question},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=30,
+            )
+            assert reply.status_code == 200 and reply.json(), reply.text
+        deadline = time.monotonic() + 180
+        while not _answers(f"http://127.0.0.1:{first_rasa}/"):
+            assert time.monotonic() < deadline, "the killed instance was not restarted"
+            time.sleep(1)
+        assert supervised_pid(tmp_path, "rasa1") != killed
     finally:
         stopped = cluster.stop()
     assert stopped, "Ctrl-C did not stop the cluster within a minute"
@@ -97,7 +137,7 @@ def test_one_conversation_across_two_instances_behind_nginx(trained_model, servi
             {"s": f"rest:{sender}"},
         ).scalar_one()
     tracker.dispose()
-    assert users == len(questions)  # one conversation, every message once
+    assert users == len(questions) + 2  # one conversation, every message once
     for port in (*ports.values(), first_rasa, first_rasa + 1, first_actions, first_actions + 1):
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/", timeout=2)
