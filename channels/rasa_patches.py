@@ -1,13 +1,6 @@
 """Runtime fixes for Rasa 3.6, applied when the Rasa server imports ``channels``.
 
-``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` on every
-action-server response, which checks the (large) schema itself each time: three
-quarters of a whole turn's CPU time in our profile. This keeps the same
-validation with the schema checked once and the validator reused.
-
-``Event.resolve_by_type`` walks the whole class tree of ``Event`` for every
-event it deserialises (every tracker fetch); the lookup table is now built once
-and rebuilt only when a name is not found.
+(Changes that only make Rasa faster are in ``channels/rasa_speedups.py``.)
 
 ``RemoteAction.run`` raises when the action server is down or fails; Rasa then
 logs the error and the applicant gets silence. The patched run answers with a
@@ -35,17 +28,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import lru_cache
 from typing import Any
 
 import aiohttp
-from jsonschema import ValidationError, validators
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
-from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, Event
-from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import ClientResponseError
 
 from channels.turn import current_turn
@@ -56,48 +45,12 @@ ACTION_SERVER_DOWN_TEXT = (
     "Silakan coba lagi beberapa menit lagi, atau tunggu petugas kami membalas."
 )
 ACTION_SERVER_DOWN = "action_server_unavailable"
-_original_resolve_by_type = Event.resolve_by_type
 _original_remote_run = RemoteAction.run
 _original_save_tracker = MessageProcessor.save_tracker
 # Answers of the load balancer when the action server died or was down.
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_PAUSE_SECONDS = 0.2
 NOT_RETRIED = frozenset({"action_store_rating"})  # rates "the latest unrated case"
-_event_types: dict[str, type[Event]] = {}
-
-
-@lru_cache(maxsize=1)
-def _action_result_validator() -> Any:
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
-def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-    try:
-        _action_result_validator().validate(result)
-    except ValidationError as error:
-        error.message += (
-            ". Failed to validate Action server response from API, make sure your response "
-            f"from the Action endpoint is valid. See {DOCS_BASE_URL}/custom-actions"
-        )
-        raise
-    return True
-
-
-def _refresh_event_types() -> None:
-    _event_types.clear()
-    for cls in all_subclasses(Event):
-        _event_types.setdefault(cls.type_name, cls)  # first match wins, as in Rasa
-
-
-def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
-    if type_name not in _event_types:
-        _refresh_event_types()
-    if type_name in _event_types:
-        return _event_types[type_name]
-    return _original_resolve_by_type(type_name, default)
 
 
 def _unanswered(error: BaseException) -> bool:
@@ -158,10 +111,8 @@ async def _retrieve_full_or_fail(self: FailSafeTrackerStore, sender_id: str) -> 
 
 def apply() -> None:
     """Install the fixes (idempotent)."""
-    RemoteAction._validate_action_result = _validate_action_result
     RemoteAction.run = _run_remote_action
     MessageProcessor.save_tracker = _save_tracker
     FailSafeTrackerStore.save = _save_or_fail
     FailSafeTrackerStore.retrieve = _retrieve_or_fail
     FailSafeTrackerStore.retrieve_full_tracker = _retrieve_full_or_fail
-    Event.resolve_by_type = staticmethod(_resolve_by_type)

@@ -1,4 +1,4 @@
-"""Two per-turn costs of Rasa 3.6 removed, applied with the fixes in ``channels/__init__.py``.
+"""Per-turn costs of Rasa 3.6 removed, installed with the fixes by ``channels/__init__.py``.
 
 1. Every graph run (NLU parse, then a policy prediction after each action) goes
    through ``dask.get``, dask's general scheduler, to call a handful of nodes in
@@ -10,6 +10,15 @@
    keeps connections alive between calls. Its idle connections are closed after
    ``KEEPALIVE_SECONDS``, before the action server (Sanic: 5 s) closes them, so a
    request never goes out on a connection the server is closing.
+3. ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` on
+   every action-server response: the (large) schema is checked each time, and
+   each event is tried against all 23 branches of a ``oneOf``. Every branch fixes
+   ``event`` to one name (and ``event`` is required), so only the branch an event
+   names can match it: that branch alone gives the same verdict. The validators
+   are built once; a schema of another shape gets the plain validator.
+4. ``Event.resolve_by_type`` walks the whole class tree of ``Event`` for every
+   event it deserialises (every tracker fetch); the lookup table is built once
+   and rebuilt only when a name is not found.
 """
 
 from __future__ import annotations
@@ -18,18 +27,26 @@ import asyncio
 import os
 import ssl
 import weakref
+from functools import lru_cache
 from typing import Any
 
 import aiohttp
 from aiohttp import ContentTypeError
+from jsonschema import ValidationError, validators
+from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
 from rasa.shared.exceptions import FileNotFoundException
+from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
 KEEPALIVE_SECONDS = 2.0
 DASK_RUN = DaskGraphRunner.run  # Rasa's own, kept for comparison in the tests
+_original_resolve_by_type = Event.resolve_by_type
+_event_types: dict[str, type[Event]] = {}
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
 )
@@ -127,7 +144,79 @@ async def _request(
             return None
 
 
+class ActionResultValidator:
+    """Rasa's action-response schema, with each event checked against its own branch."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        validator_class = validators.validator_for(schema)
+        validator_class.check_schema(schema)
+        self._whole = validator_class(schema)
+        self._outer = self._event = None
+        self._branches: dict[str, Any] = {}
+        events = schema.get("properties", {}).get("events", {})
+        items = events.get("items", {})
+        branches = items.get("oneOf", [])
+        names = [branch.get("properties", {}).get("event", {}).get("const") for branch in branches]
+        if not branches or "event" not in items.get("required", []) or None in names:
+            return  # not the shape this relies on: validate the whole schema
+        if len(set(names)) != len(names):
+            return
+        outer = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+        event = {key: value for key, value in items.items() if key != "oneOf"}
+        self._outer, self._event = validator_class(outer), validator_class(event)
+        self._branches = {
+            name: validator_class({**event, "allOf": [branch]})
+            for name, branch in zip(names, branches, strict=True)
+        }
+
+    def validate(self, result: Any) -> None:
+        """Raise ``jsonschema.ValidationError`` exactly when the whole schema would."""
+        if self._outer is None:
+            self._whole.validate(result)
+            return
+        self._outer.validate(result)
+        for event in result.get("events") or []:
+            self._event.validate(event)
+            branch = self._branches.get(event["event"])
+            if branch is None:
+                raise ValidationError(f"{event!r} is not valid under any of the given schemas")
+            branch.validate(event)
+
+
+@lru_cache(maxsize=1)
+def _action_result_validator() -> ActionResultValidator:
+    return ActionResultValidator(RemoteAction.action_response_format_spec())
+
+
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+    try:
+        _action_result_validator().validate(result)
+    except ValidationError as error:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            f"from the Action endpoint is valid. See {DOCS_BASE_URL}/custom-actions"
+        )
+        raise
+    return True
+
+
+def _refresh_event_types() -> None:
+    _event_types.clear()
+    for cls in all_subclasses(Event):
+        _event_types.setdefault(cls.type_name, cls)  # first match wins, as in Rasa
+
+
+def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    if type_name not in _event_types:
+        _refresh_event_types()
+    if type_name in _event_types:
+        return _event_types[type_name]
+    return _original_resolve_by_type(type_name, default)
+
+
 def apply() -> None:
-    """Install both (idempotent)."""
+    """Install them all (idempotent)."""
     DaskGraphRunner.run = _run_graph
     EndpointConfig.request = _request
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_by_type)

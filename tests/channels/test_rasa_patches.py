@@ -9,36 +9,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.exc import OperationalError
 
 from channels import rasa_patches  # installs the fixes
 from channels.turn import start_turn
-
-
-def test_event_types_resolve_as_before():
-    assert Event.resolve_by_type("user") is UserUttered
-    assert Event.resolve_by_type("slot") is SlotSet
-    assert Event.resolve_by_type("action") is ActionExecuted
-    assert Event.resolve_by_type("topic") is None
-    assert Event.resolve_by_type("nope", default=SlotSet) is SlotSet
-    with pytest.raises(ValueError, match="Unknown event name"):
-        Event.resolve_by_type("nope")
-
-
-def test_action_results_are_still_validated():
-    action = RemoteAction("action_answer", None)
-    assert action._validate_action_result({"events": [], "responses": []})
-    with pytest.raises(ValidationError, match="Failed to validate"):
-        action._validate_action_result({"events": "not a list"})
 
 
 class FlakyActionServer:

@@ -1,5 +1,6 @@
 """channels/rasa_speedups.py: the graph runner gives dask's results, the shared HTTP
-session keeps Rasa's request contract and reuses connections."""
+session keeps Rasa's request contract and reuses connections, action results get
+the whole schema's verdict, event types resolve as before."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import asyncio
 
 import pytest
 from aiohttp import web
+from jsonschema import ValidationError, validators
+from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
@@ -36,9 +39,10 @@ def _dask_run(runner: DaskGraphRunner, **kwargs):
     return rasa_speedups.DASK_RUN(runner, **kwargs)
 
 
-def test_runner_is_installed():
+def test_speedups_are_installed():
     assert DaskGraphRunner.run is rasa_speedups._run_graph
     assert EndpointConfig.request is rasa_speedups._request
+    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
 
 
 def test_nlu_results_equal_dask(processor):
@@ -144,3 +148,69 @@ def test_each_event_loop_gets_its_own_session():
     assert asyncio.run(one_call())["echo"] == {"ok": True}
     # A session of a closed loop is not reused.
     assert asyncio.run(one_call())["echo"] == {"ok": True}
+
+
+BOT = {"event": "bot", "text": "Halo", "data": {"buttons": []}, "timestamp": None}
+RESULTS = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "awaiting", "value": None}, BOT], "responses": []},
+    {"events": [{"event": "slot", "name": "awaiting"}]},  # no value
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": "nope"}]},
+    {"events": [{"name": "x"}]},  # no event name
+    {"events": [{"event": 7}]},
+    {"events": ["slot"]},
+    {"events": "not a list"},
+    {"events": None},
+    {"responses": "x"},
+    {"responses": [{"text": "a"}, 3]},
+    {"events": [{"event": "action", "name": "action_listen", "confidence": "high"}]},
+    {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": 1}}}]},
+    {"events": [{"event": "active_loop", "name": "case_form", "timestamp": "now"}]},
+    {"events": [{"event": "followup", "name": "case_form", "metadata": {}}]},
+    None,
+    [],
+]
+
+
+def _verdict(validate, result) -> bool:
+    try:
+        validate(result)
+    except ValidationError:
+        return False
+    return True
+
+
+def test_action_results_get_the_whole_schemas_verdict():
+    schema = RemoteAction.action_response_format_spec()
+    whole = validators.validator_for(schema)(schema).validate
+    ours = rasa_speedups.ActionResultValidator(schema)
+    assert ours._branches, "the schema no longer has the shape the fast path relies on"
+    verdicts = [_verdict(ours.validate, result) for result in RESULTS]
+    assert verdicts == [_verdict(whole, result) for result in RESULTS]
+    assert verdicts[:2] == [True, True] and not all(verdicts)
+
+
+def test_a_schema_of_another_shape_is_validated_whole():
+    schema = {"type": "object", "properties": {"events": {"type": "array"}}}
+    validator = rasa_speedups.ActionResultValidator(schema)
+    assert validator._outer is None
+    with pytest.raises(ValidationError):
+        validator.validate({"events": 3})
+
+
+def test_action_results_are_still_validated():
+    action = RemoteAction("action_answer", None)
+    assert action._validate_action_result({"events": [], "responses": []})
+    with pytest.raises(ValidationError, match="Failed to validate"):
+        action._validate_action_result({"events": "not a list"})
+
+
+def test_event_types_resolve_as_before():
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("action") is ActionExecuted
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("nope", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("nope")
