@@ -184,7 +184,7 @@ class LoadCluster:
     # --- lifecycle --------------------------------------------------------------------
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        with open(self.run_dir / f"{name}.log", "ab") as log:
+        with open(self.run_dir / f"{name}.log", "wb") as log:
             proc = subprocess.Popen(
                 argv,
                 cwd=PROJECT_ROOT,
