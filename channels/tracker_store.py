@@ -13,8 +13,9 @@ Configured in endpoints.yml as ``type: channels.tracker_store.SQLTrackerStore``.
    connections are pooled, and WAL with ``synchronous=NORMAL`` keeps commits
    atomic and safe when a process dies (not on a power cut). Production uses
    PostgreSQL, which is left as Rasa configures it.
-3. Loading a tracker, Rasa builds an ORM object for every stored event only to
-   read its JSON; here the same query reads just that column.
+3. Loading a tracker, Rasa builds an ORM query and an ORM object for every
+   stored event only to read its JSON; here the same query, built once as a
+   Core statement, reads just that column.
 4. Saving, Rasa adds an ORM object per new event and lets the unit of work
    flush them; here the same rows go in as one multi-row INSERT.
 
@@ -30,6 +31,7 @@ still holds the conversation (fencing) and refuses to save if it does not.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Iterator
@@ -39,12 +41,13 @@ from typing import Any
 
 from rasa.core import tracker_store
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import bindparam, create_engine, event, func, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql import Select
 
 from bot.ledger.db import CONNECT_TIMEOUT_SECONDS, create_private_file
 from channels.lock_store import CURRENT_FENCE, LockError
@@ -117,11 +120,9 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     ) -> DialogueStateTracker | None:
         """Rasa's query, reading only the serialised events (no ORM object per row)."""
         with self.session_scope() as session:
-            rows = (
-                self._event_query(session, sender_id, fetch_events_from_all_sessions)
-                .with_entities(self.SQLEvent.data)
-                .all()
-            )
+            rows = session.execute(
+                self._events_statement(fetch_events_from_all_sessions), {"sender_id": sender_id}
+            ).all()
         _NOTHING_STORED.set(None if rows else sender_id)  # see _additional_events
         if not self.domain or not rows:
             return None
@@ -131,6 +132,24 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         if not fetch_events_from_all_sessions:
             setattr(tracker, STORED_EVENTS, len(tracker.events))
         return tracker
+
+    @functools.lru_cache(maxsize=2)  # noqa: B019 (one store per process, two statements)
+    def _events_statement(self, all_sessions: bool) -> Select:
+        """Rasa's ``_event_query`` as a Core statement built once (the ORM query costs
+        about 0.7 ms per turn to build and compile)."""
+        events = self.SQLEvent.__table__
+        sender = bindparam("sender_id")
+        statement = select(events.c.data).where(events.c.sender_id == sender)
+        if not all_sessions:  # events from the latest SessionStarted on, or all if none
+            session_start = (
+                select(func.max(events.c.timestamp))
+                .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
+                .scalar_subquery()
+            )
+            statement = statement.where(
+                or_(events.c.timestamp >= session_start, session_start.is_(None))
+            )
+        return statement.order_by(events.c.id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         fence = CURRENT_FENCE.get()
