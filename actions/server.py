@@ -11,6 +11,7 @@ Errors never echo the request (it holds the whole conversation).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -21,6 +22,9 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.runtime import services
+from bot.gc_freeze import freeze_startup_objects
+from bot.kb.store import KnowledgeBaseError
 from bot.secret_values import read_secret
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,17 @@ def build_app(token: str, actions_package: str = "actions") -> Sanic:
         if not hmac.compare_digest(given, expected):
             return response.json({"error": "not authenticated"}, status=401)
         return None
+
+    @app.before_server_start
+    async def warm_up(_app: Sanic, _loop: object) -> None:
+        """Fit the knowledge base's index before the first applicant waits for it, then
+        keep the start-up objects out of garbage collection."""
+        try:
+            await asyncio.to_thread(services.knowledge_base.current)
+        except KnowledgeBaseError:
+            logger.exception("knowledge base unusable at start; actions will say so")
+        frozen = freeze_startup_objects()
+        logger.info("action server ready (%d start-up objects frozen)", frozen)
 
     @app.exception(Exception)
     async def on_error(request: Request, error: Exception) -> HTTPResponse:

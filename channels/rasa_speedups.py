@@ -19,6 +19,12 @@
 4. ``Event.resolve_by_type`` walks the whole class tree of ``Event`` for every
    event it deserialises (every tracker fetch); the lookup table is built once
    and rebuilt only when a name is not found.
+5. A loaded Rasa server holds about 500,000 Python objects (TensorFlow is
+   imported even by our pipeline), and each full garbage collection walks them
+   all: 150-300 ms during which every conversation of the instance waits. Once
+   the model is loaded they are frozen (``bot/gc_freeze.py``); only objects made
+   later are collected. (A model swapped in at runtime would keep the old one's
+   frozen objects: we restart instead.)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import Any
 import aiohttp
 from aiohttp import ContentTypeError
 from jsonschema import ValidationError, validators
+from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.engine.exceptions import GraphRunError
@@ -43,9 +50,12 @@ from rasa.shared.exceptions import FileNotFoundException
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
+from bot.gc_freeze import freeze_startup_objects
+
 KEEPALIVE_SECONDS = 2.0
 DASK_RUN = DaskGraphRunner.run  # Rasa's own, kept for comparison in the tests
 _original_resolve_by_type = Event.resolve_by_type
+_original_load_agent_on_start = rasa_run.load_agent_on_start
 _event_types: dict[str, type[Event]] = {}
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
@@ -214,9 +224,16 @@ def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type
     return _original_resolve_by_type(type_name, default)
 
 
+async def _load_agent_on_start(*args: Any, **kwargs: Any) -> Any:
+    agent = await _original_load_agent_on_start(*args, **kwargs)
+    freeze_startup_objects()
+    return agent
+
+
 def apply() -> None:
     """Install them all (idempotent)."""
     DaskGraphRunner.run = _run_graph
     EndpointConfig.request = _request
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
+    rasa_run.load_agent_on_start = _load_agent_on_start

@@ -77,7 +77,7 @@ def action_server(tmp_path_factory):
     else:
         process.kill()
         raise RuntimeError(Path(log.name).read_text()[-2000:])
-    yield url, port, env["SSCN_DATABASE_URL"]
+    yield url, port, env["SSCN_DATABASE_URL"], Path(log.name)
     process.terminate()
     process.wait(timeout=20)
 
@@ -87,14 +87,21 @@ def cases(url: str) -> int:
         return session.execute(select(func.count()).select_from(Case)).scalar_one()
 
 
+def test_the_knowledge_base_is_fitted_before_the_server_answers(action_server):
+    *_, log = action_server
+    ready = [line for line in log.read_text().splitlines() if "action server ready" in line]
+    assert ready and int(ready[0].split("(")[1].split()[0]) > 50_000  # start-up objects frozen
+    assert "Knowledge base loaded" in log.read_text().split("action server ready")[0]
+
+
 def test_listens_on_loopback_only(action_server):
-    _, port, _ = action_server
+    _, port, _, _ = action_server
     assert loopback_only(port)
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-SSCN-Action-Token": "guess"}])
 def test_forged_call_is_refused_and_files_nothing(action_server, headers):
-    url, _, database = action_server
+    url, _, database, _ = action_server
     forged = requests.post(
         f"{url}/webhook", json=file_case_call("telegram:555"), headers=headers, timeout=10
     )
@@ -105,7 +112,7 @@ def test_forged_call_is_refused_and_files_nothing(action_server, headers):
 
 
 def test_rasa_with_the_secret_is_served(action_server):
-    url, _, database = action_server
+    url, _, database, _ = action_server
     headers = {"X-SSCN-Action-Token": TOKEN}
     listed = requests.get(f"{url}/actions", headers=headers, timeout=10)
     assert listed.ok and {"name": "action_file_case"} in listed.json()
@@ -117,7 +124,7 @@ def test_rasa_with_the_secret_is_served(action_server):
 
 
 def test_errors_do_not_echo_the_request(action_server):
-    url, _, _ = action_server
+    url, _, _, _ = action_server
     headers = {"X-SSCN-Action-Token": TOKEN, "Content-Type": "application/json"}
     broken = requests.post(f"{url}/webhook", data=b"{not json", headers=headers, timeout=10)
     assert 400 <= broken.status_code < 500

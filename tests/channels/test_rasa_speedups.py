@@ -5,10 +5,12 @@ the whole schema's verdict, event types resolve as before."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 from aiohttp import web
 from jsonschema import ValidationError, validators
+from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -43,6 +45,7 @@ def test_speedups_are_installed():
     assert DaskGraphRunner.run is rasa_speedups._run_graph
     assert EndpointConfig.request is rasa_speedups._request
     assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    assert rasa_run.load_agent_on_start is rasa_speedups._load_agent_on_start
 
 
 def test_nlu_results_equal_dask(processor):
@@ -214,3 +217,19 @@ def test_event_types_resolve_as_before():
     assert Event.resolve_by_type("nope", default=SlotSet) is SlotSet
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("nope")
+
+
+def test_the_rasa_server_freezes_its_objects_once_the_model_is_loaded(monkeypatch):
+    loaded = object()
+
+    async def load(*_args, **_kwargs):
+        assert gc.get_freeze_count() == 0  # not before the model is loaded
+        return loaded
+
+    monkeypatch.setattr(rasa_speedups, "_original_load_agent_on_start", load)
+    gc.unfreeze()
+    try:
+        assert asyncio.run(rasa_speedups._load_agent_on_start("model", None, None)) is loaded
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
