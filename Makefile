@@ -11,7 +11,7 @@ KB_FILES := $(wildcard knowledge_base/*.yml)
 KB_NLU := build/nlu/kb-questions.yml
 TRAINING_FILES := config.yml domain.yml $(NLU_FILES) $(KB_NLU)
 
-.PHONY: run cluster test train bench lint validate kb-check crossval clean loadtest
+.PHONY: run cluster test train bench lint validate kb-check crossval clean loadtest faults
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@if [ -z "$(PYTHON_BIN)" ]; then \
@@ -75,6 +75,15 @@ $(LOAD_VENV)/.installed: bench/load/requirements.txt
 loadtest: $(VENV)/.installed $(MODEL) $(LOAD_VENV)/.installed
 	@bash scripts/ensure-package.sh nginx nginx "make loadtest"
 	$(LOAD_VENV)/bin/python bench/load/run.py $(LOADTEST_ARGS)
+
+# Faults under load (docs/FAULT_CAMPAIGN.md): the six scenarios of issue 14 point 4, one
+# at a time, against the cluster under a fixed load; FAULTS_ARGS, e.g. "--only 3,4".
+# Restarts PostgreSQL and Redis of this machine (each time for as long as the scenario needs).
+FAULTS_ARGS ?=
+
+faults: $(VENV)/.installed $(MODEL) $(LOAD_VENV)/.installed
+	@bash scripts/ensure-package.sh nginx nginx "make faults"
+	$(LOAD_VENV)/bin/python bench/faults/run.py $(FAULTS_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot actions channels tests bench scripts
