@@ -188,10 +188,12 @@ def run_ramp(
         stage = session.measure(stage_seconds)
         stage["users"] = users
         results.append(stage)
-        live = stage["live"]
+        live, cpu = stage["live"], stage["cpu"]
+        ours = sum(cpu["cpu_s"].values()) / cpu["wall_s"]
         print(
             f"  n_rasa={cluster.n_rasa} users={users:>3}: {live['msg_s']:6.2f} msg/s "
-            f"p50={live['p50_ms']} p95={live['p95_ms']} ms",
+            f"p50={live['p50_ms']} p95={live['p95_ms']} ms; cores busy: ours {ours:.2f}, "
+            f"other work on the machine {cpu['others_s'] / cpu['wall_s']:.2f}",
             flush=True,
         )
         if accounting.saturated(results, p95_bound_ms):
