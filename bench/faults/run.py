@@ -77,12 +77,15 @@ class FaultSession(LoadSession):
         while self.unanswered() and time.time() - started < drain_cap:
             gevent.sleep(2)
         drained_s = time.time() - started
+        for client in HARNESS.parked:  # closed by finish(): not a socket that dropped
+            client.closing = True
         self.finish(drain=3.0)
         return {"in_flight_wait_s": round(in_flight_s, 1), "drain_s": round(drained_s, 1)}
 
 
 def nginx_statuses(cluster: FaultCluster, sizes: dict[str, int]) -> dict[str, int]:
-    """Non-2xx answers nginx gave (public and actions side) since ``sizes``."""
+    """Non-2xx answers nginx gave (public and actions side) since ``sizes``, and the
+    requests it passed on to the next instance (``upstream=a, b``: the first failed)."""
     counts: Counter[str] = Counter()
     for path in cluster.logs():
         if "access" not in path.name:
@@ -92,9 +95,13 @@ def nginx_statuses(cluster: FaultCluster, sizes: dict[str, int]) -> dict[str, in
             text = handle.read().decode(errors="replace")
         for line in text.splitlines():
             match = NGINX_LINE.search(line)
-            if match and not match.group(3).startswith(("2", "3")):
-                where = match.group(2).rstrip("/") or "/"
+            if not match:
+                continue
+            where = match.group(2).rstrip("/") or "/"
+            if not match.group(3).startswith(("1", "2", "3")):
                 counts[f"{match.group(1)} {where} {match.group(3)}"] += 1
+            if re.search(r"upstream=\S+, ", line):
+                counts[f"{match.group(1)} {where} passed to the next instance"] += 1
     return dict(counts.most_common())
 
 

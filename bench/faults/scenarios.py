@@ -26,7 +26,7 @@ import requests
 
 from bench.faults.analysis import ANNOUNCED_MARK, FILED_MARK, QUEUED_MARK
 from bench.faults.cluster import FaultCluster, http_ok
-from bench.load.messages import conversation
+from bench.load.messages import conversation, form_step
 
 PG_CLUSTER = ("15", "main")
 REDIS_KEEP = (  # what `redis-server` is started with again (read from the running one)
@@ -97,7 +97,7 @@ class KillProcess(Scenario):
         os.kill(old, signal.SIGKILL)
         self.watch_restart(old)
 
-    def watch_restart(self, old: int, timeout: float = 120) -> None:
+    def watch_restart(self, old: int, timeout: float = 240) -> None:
         started = self.facts["fault_at"]
         url = self.cluster.health_url(self.group)
         while time.time() - started < timeout:
@@ -402,8 +402,9 @@ class CutLedger(Scenario):
         self.probe_results.append(result)
         rng = random.Random(1400 + index)
         script = conversation(rng, "complaint", True)
+        asked_for_a_person = False
         try:
-            message = next(script)
+            message: str | None = next(script)
             for _ in range(8):
                 replies = self.rest_turn(sender, message, result)
                 texts = " ".join(r.text for r in replies)
@@ -413,7 +414,13 @@ class CutLedger(Scenario):
                 if FILED_MARK in texts:
                     result["filed_at_once"] = True
                     break
-                message = script.send(replies)
+                message = form_step(rng, replies, True)
+                if message is None and not asked_for_a_person:
+                    # The bot offered an answer instead of the form: ask for a person,
+                    # which files the complaint (the intake form) too.
+                    message, asked_for_a_person = "mau bicara sama petugas", True
+                if message is None:
+                    break
         except StopIteration:
             pass
         if "queued_at" not in result:

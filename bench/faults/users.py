@@ -6,7 +6,8 @@
   beyond any fault here) keeps a broken run finite; an update given up is reported.
 - ``RestUser`` keeps each answer's status code in ``turn.responses`` (503s are the
   "send it again" answers) and the text of a refused answer.
-- ``WebChatUser`` notes when its socket dropped (the page shows "terputus").
+- ``WebChatUser`` notes when its socket dropped under it (the page shows "terputus"),
+  not when it closed it itself at the end of a conversation.
 """
 
 from __future__ import annotations
@@ -82,13 +83,20 @@ class RestUser(load_users.RestUser):
 class WebChatUser(load_users.WebChatUser):
     def open(self) -> str:
         conversation_id = super().open()
+        client = self.client
+        client.closing = False
 
-        def dropped() -> None:
-            with _lock:
-                DISCONNECTS.append((conversation_id, time.time()))
+        def dropped(*_: Any) -> None:
+            if not client.closing:  # not our own disconnect at the end of a conversation
+                with _lock:
+                    DISCONNECTS.append((conversation_id, time.time()))
 
-        self.client.on("disconnect", dropped)
+        client.on("disconnect", dropped)
         return conversation_id
+
+    def close(self, abandoned: bool) -> None:
+        self.client.closing = not abandoned or not self.client.connected
+        super().close(abandoned)
 
 
 USER_CLASSES = [WebChatUser, TelegramUser, load_users.XUser, RestUser]
