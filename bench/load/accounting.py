@@ -338,13 +338,15 @@ def knee(stages: list[dict[str, Any]], p95_bound_ms: float) -> int | None:
 
 
 def saturated(stages: list[dict[str, Any]], p95_bound_ms: float, min_gain: float = 0.10) -> bool:
-    """Whether stepping up further is pointless: the last stage's p95 passed the bound,
-    or its throughput rose less than ``min_gain`` over the best before it."""
-    last = stages[-1]["live"]
-    if last["p95_ms"] is not None and last["p95_ms"] > p95_bound_ms:
-        return True
+    """Whether stepping up further is pointless: the p95 of the last two stages passed
+    the bound (one slow stage on a shared machine is not enough), or the last stage's
+    throughput rose less than ``min_gain`` over the best before it."""
     if len(stages) < 2:
         return False
+    last = stages[-1]["live"]
+    over = [s["live"]["p95_ms"] is not None and s["live"]["p95_ms"] > p95_bound_ms for s in stages]
+    if over[-1] and over[-2]:
+        return True
     before = max(stage["live"]["msg_s"] for stage in stages[:-1])
     return last["msg_s"] < before * (1 + min_gain)
 

@@ -300,7 +300,9 @@ class WebChatUser(Applicant):
     channel = "webchat"
 
     def open(self) -> str:
-        conversation_id = f"wc-{uuid.uuid4().hex[:12]}"
+        # The server's name for the conversation once the session is confirmed, so a lost
+        # turn can be found in the message log; a parked socket keeps its own name.
+        name = {"id": f"wc-{uuid.uuid4().hex[:12]}"}
         self.token: str | None = None
         confirmed = threading.Event()
         client = socketio.Client(reconnection=False)
@@ -308,6 +310,8 @@ class WebChatUser(Applicant):
         @client.on("session_confirm")
         def on_confirm(token: Any) -> None:
             self.token = token
+            if isinstance(token, str) and "." in token:
+                name["id"] = f"webchat:{token.split('.')[0]}"
             confirmed.set()
 
         @client.on("bot_uttered")
@@ -316,7 +320,7 @@ class WebChatUser(Applicant):
             HARNESS.recorder.reply(
                 Reply(
                     self.channel,
-                    conversation_id,
+                    name["id"],
                     time.time(),
                     message.get("text") or "",
                     buttons=[b.get("payload", "") for b in message.get("quick_replies") or []],
@@ -343,7 +347,7 @@ class WebChatUser(Applicant):
             confirmed.wait(HARNESS.timeout)
         except Exception:  # counted when the first turn cannot be sent
             self.token = None
-        return conversation_id
+        return name["id"]
 
     def send(self, turn: Turn) -> None:
         turn.turn_id = uuid.uuid4().hex

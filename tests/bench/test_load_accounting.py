@@ -144,7 +144,9 @@ def test_the_ramp_stops_when_throughput_stops_rising_or_p95_passes_the_bound():
     assert not saturated([stage(5, 100)], 2000)
     assert not saturated([stage(5, 100), stage(8, 150)], 2000)
     assert saturated([stage(5, 100), stage(8, 150), stage(8.3, 300)], 2000)
-    assert saturated([stage(5, 100), stage(9, 2500)], 2000)
+    assert not saturated([stage(5, 2500)], 2000)  # one slow stage is not the knee
+    assert not saturated([stage(5, 100), stage(9, 2500)], 2000)
+    assert saturated([stage(5, 100), stage(9, 2500), stage(12, 3000)], 2000)
     stages = [stage(5, 100), stage(9, 900), stage(9.5, 2500)]
     assert knee(stages, 2000) == 1
     assert knee([stage(1, 9000)], 2000) is None
