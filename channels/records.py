@@ -11,7 +11,10 @@ it counts as unanswered in reports and agents can find it. When the turn itself
 failed (tracker store or lock store unreachable: docs/FAULTS.md), ``failed``
 records that and ``release`` gives a claimed platform message back; a release
 the database refuses is retried in the background, so a redelivery is not kept
-waiting for the whole claim.
+waiting for the whole claim. A claim is taken for ``LIVE_CLAIM_SECONDS`` and
+renewed while the turn runs (up to ``SSCN_MESSAGE_CLAIM_SECONDS`` in all): a Rasa
+instance killed mid-turn leaves a claim that expires within seconds, and the
+platform's redelivery is handled then (docs/FAULTS.md, a).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from channels.turn import current_turn, start_turn
 logger = logging.getLogger(__name__)
 TURN_FAILED = "turn_failed"  # the note of a message whose dialogue could not run
 RELEASE_RETRY_SECONDS, RELEASE_RETRY_FOR_SECONDS = 2.0, 120.0
+LIVE_CLAIM_SECONDS = 15.0  # a claim lives this long unless its heartbeat renews it
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class ChannelRecords:
     def __init__(self, channel: str) -> None:
         self.channel = channel
         self._pending: set[asyncio.Task] = set()
+        self._heartbeats: dict[int, asyncio.Task] = {}
 
     @cached_property
     def log(self) -> MessageLog:
@@ -68,18 +73,52 @@ class ChannelRecords:
                     self.log.receive, self.channel, conversation_id, None, text, at
                 )
                 return Admission(ADMITTED, row.id)
+            lease = min(LIVE_CLAIM_SECONDS, self.log.claim_seconds)
             row, outcome = await asyncio.to_thread(
-                self.log.admit, self.channel, conversation_id, external_id, text, at
+                self.log.admit, self.channel, conversation_id, external_id, text, at, lease
             )
         except UNAVAILABLE:
             logger.warning(
                 "%s: database down, message from %s not recorded", self.channel, conversation_id
             )
             return Admission(ADMITTED)
+        if outcome == ADMITTED:
+            self._keep_claim(row.id, lease)
         return Admission(outcome, row.id)
+
+    def _keep_claim(self, row_id: int, lease: float) -> None:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.log.claim_seconds
+
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(lease / 3)
+                remaining = until - loop.time()
+                if remaining <= 0:
+                    return
+                try:
+                    kept = await asyncio.to_thread(self.log.renew, row_id, min(lease, remaining))
+                except UNAVAILABLE:
+                    continue  # the next beat may get through
+                if not kept:
+                    return
+
+        task = loop.create_task(heartbeat())
+        self._heartbeats[row_id] = task
+        task.add_done_callback(
+            lambda done: (
+                self._heartbeats.pop(row_id) if self._heartbeats.get(row_id) is done else None
+            )
+        )
+
+    def _stop_claim(self, row_id: int | None) -> None:
+        task = self._heartbeats.pop(row_id, None) if row_id is not None else None
+        if task is not None:
+            task.cancel()
 
     async def answered(self, row_id: int | None) -> None:
         """The turn is over: answered, or failed when the dialogue could not run."""
+        self._stop_claim(row_id)
         turn = current_turn()
         if turn is not None and turn.failure:
             await self._quietly(self.log.set_status, row_id, FAILED, turn.failure, what="failed")
@@ -88,10 +127,12 @@ class ChannelRecords:
 
     async def failed(self, row_id: int | None, reason: str = TURN_FAILED) -> None:
         """The dialogue could not run; the applicant was asked to send it again."""
+        self._stop_claim(row_id)
         await self._quietly(self.log.set_status, row_id, FAILED, reason, what="failed")
 
     async def release(self, row_id: int | None) -> None:
         """Handling failed: a later delivery of the same message may handle it."""
+        self._stop_claim(row_id)
         if row_id is None:
             return
         try:

@@ -4,7 +4,9 @@ An inbound row is created once per platform id (Telegram ``update_id``, tweet
 id), so a retried webhook or a re-read mention is recognised. Only one handler
 at a time may work on a row, in any process: the row carries a claim (a lease,
 ``claimed_until``) taken by a conditional UPDATE that at most one caller wins;
-a failed handler releases it, a crashed one's claim expires. Replies that must
+a failed handler releases it, a crashed one's claim expires. A handler may take
+a short claim (``lease``) and keep it alive with ``renew`` while it works, so a
+killed process's claim expires within seconds (channels/records.py). Replies that must
 be posted by us (X) are stored as numbered parts before they are posted, so a
 restarted poller knows which parts went out.
 """
@@ -62,9 +64,11 @@ class MessageLog:
         external_id: str | None,
         text: str,
         at: dt.datetime | None = None,
+        lease: float | None = None,
     ) -> tuple[Message, bool]:
         """Record an inbound message; ``(row, False)`` when this platform id was seen.
-        A new row is claimed by the caller (see ``claim``)."""
+        A new row is claimed by the caller (see ``claim``) for ``lease`` seconds
+        (default: the log's claim time)."""
         now = self._clock()
         row = Message(
             channel=channel,
@@ -75,7 +79,7 @@ class MessageLog:
             text=redact_personal_data(text),
             status=RECEIVED,
             at=at or now,
-            claimed_until=now + self._lease,
+            claimed_until=now + self._lease_of(lease),
         )
         try:
             with self._sessions() as session, session.begin():
@@ -94,18 +98,22 @@ class MessageLog:
         external_id: str,
         text: str,
         at: dt.datetime | None = None,
+        lease: float | None = None,
     ) -> tuple[Message, str]:
         """Record a delivery of a platform message and say what to do with it:
         ``ADMITTED`` for the one caller that holds the claim and must handle it,
         ``BUSY`` while another handler holds it, ``DONE`` when it was handled."""
-        row, new = self.receive(channel, conversation_id, external_id, text, at)
+        row, new = self.receive(channel, conversation_id, external_id, text, at, lease)
         if new:
             return row, ADMITTED
         if row.status != RECEIVED:
             return row, DONE
-        return row, ADMITTED if self.claim(row.id) else BUSY
+        return row, ADMITTED if self.claim(row.id, lease) else BUSY
 
-    def claim(self, message_id: int) -> bool:
+    def _lease_of(self, lease: float | None) -> dt.timedelta:
+        return self._lease if lease is None else dt.timedelta(seconds=lease)
+
+    def claim(self, message_id: int, lease: float | None = None) -> bool:
         """Take a received message whose claim is free or expired; True for at most one
         caller at a time (a conditional UPDATE, atomic in the database)."""
         now = self._clock()
@@ -117,10 +125,31 @@ class MessageLog:
                     Message.status == RECEIVED,
                     or_(Message.claimed_until.is_(None), Message.claimed_until < now),
                 )
-                .values(claimed_until=now + self._lease)
+                .values(claimed_until=now + self._lease_of(lease))
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount == 1
+
+    def renew(self, message_id: int, lease: float) -> bool:
+        """Keep a claim this handler holds for ``lease`` more seconds; False when the
+        message is no longer received or its claim had already expired."""
+        now = self._clock()
+        with self._sessions() as session, session.begin():
+            result = session.execute(
+                update(Message)
+                .where(
+                    Message.id == message_id,
+                    Message.status == RECEIVED,
+                    Message.claimed_until >= now,
+                )
+                .values(claimed_until=now + dt.timedelta(seconds=lease))
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    @property
+    def claim_seconds(self) -> float:
+        return self._lease.total_seconds()
 
     def release(self, message_id: int) -> None:
         """Give a claim back (handling failed): the next delivery may take the message."""

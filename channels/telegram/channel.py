@@ -13,8 +13,8 @@ answered once:
 - an update whose handling failed answers 500, stays "received" and its claim
   is released: Telegram's retry handles it again. That holds for every failure
   (tracker store or lock store down, Bot API refusing, the request cancelled when
-  nginx gives up on it); a crashed handler's claim expires after
-  ``SSCN_MESSAGE_CLAIM_SECONDS``.
+  nginx gives up on it); a killed handler's claim, renewed only while it runs,
+  expires within ``LIVE_CLAIM_SECONDS`` (channels/records.py).
 
 The replies of a turn are sent once Rasa has saved its tracker (``hold_replies``,
 ``channels/turn.py``): a turn that fails before that has sent nothing, so the

@@ -47,3 +47,32 @@ def test_a_release_the_database_refused_happens_when_it_is_back(postgres_url, mo
         proxy.stop()
         proxied.dispose()
         engine.dispose()
+
+
+def test_a_killed_handlers_claim_expires_within_seconds_a_live_one_is_kept(
+    postgres_url, monkeypatch
+):
+    """a: the claim is short and renewed while the turn runs; kill -9 stops the renewals."""
+    monkeypatch.setattr(records_module, "LIVE_CLAIM_SECONDS", 0.6)
+    engine = make_engine(postgres_url)
+    Base.metadata.create_all(engine)
+    records = ChannelRecords("telegram")
+    records.log = MessageLog(make_sessionmaker(engine), claim_seconds=120)
+    other = MessageLog(make_sessionmaker(engine))  # another instance
+
+    async def main() -> list[str]:
+        seen = []
+        admission = await records.inbound("telegram:2", "halo", "4343")
+        assert admission.outcome == ADMITTED
+        await asyncio.sleep(1.2)  # a long turn: its claim is renewed
+        seen.append(other.admit("telegram", "telegram:2", "4343", "halo")[1])
+        for task in list(records._heartbeats.values()):  # the instance is killed
+            task.cancel()
+        await asyncio.sleep(1.0)
+        seen.append(other.admit("telegram", "telegram:2", "4343", "halo")[1])
+        return seen
+
+    try:
+        assert asyncio.run(main()) == [BUSY, ADMITTED]
+    finally:
+        engine.dispose()
