@@ -36,6 +36,29 @@ RELEASE_RETRY_SECONDS, RELEASE_RETRY_FOR_SECONDS = 2.0, 120.0
 LIVE_CLAIM_SECONDS = 15.0  # a claim lives this long unless its heartbeat renews it
 
 
+def live_lease(log: MessageLog) -> float:
+    """The claim a handler takes and then renews (never longer than the log's claim)."""
+    return min(LIVE_CLAIM_SECONDS, log.claim_seconds)
+
+
+async def renew_claim(log: MessageLog, row_id: int, lease: float) -> None:
+    """Renew a claim every ``lease / 3`` seconds, for ``log.claim_seconds`` at most;
+    run it as a task while the message is handled, cancel it when done."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + log.claim_seconds
+    while True:
+        await asyncio.sleep(lease / 3)
+        remaining = until - loop.time()
+        if remaining <= 0:
+            return
+        try:
+            kept = await asyncio.to_thread(log.renew, row_id, min(lease, remaining))
+        except UNAVAILABLE:
+            continue  # the next beat may get through
+        if not kept:
+            return
+
+
 @dataclass(frozen=True)
 class Admission:
     """What to do with a delivery: ``outcome`` is ADMITTED, BUSY or DONE (see
@@ -73,7 +96,7 @@ class ChannelRecords:
                     self.log.receive, self.channel, conversation_id, None, text, at
                 )
                 return Admission(ADMITTED, row.id)
-            lease = min(LIVE_CLAIM_SECONDS, self.log.claim_seconds)
+            lease = live_lease(self.log)
             row, outcome = await asyncio.to_thread(
                 self.log.admit, self.channel, conversation_id, external_id, text, at, lease
             )
@@ -88,22 +111,7 @@ class ChannelRecords:
 
     def _keep_claim(self, row_id: int, lease: float) -> None:
         loop = asyncio.get_running_loop()
-        until = loop.time() + self.log.claim_seconds
-
-        async def heartbeat() -> None:
-            while True:
-                await asyncio.sleep(lease / 3)
-                remaining = until - loop.time()
-                if remaining <= 0:
-                    return
-                try:
-                    kept = await asyncio.to_thread(self.log.renew, row_id, min(lease, remaining))
-                except UNAVAILABLE:
-                    continue  # the next beat may get through
-                if not kept:
-                    return
-
-        task = loop.create_task(heartbeat())
+        task = loop.create_task(renew_claim(self.log, row_id, lease))
         self._heartbeats[row_id] = task
         task.add_done_callback(
             lambda done: (

@@ -12,9 +12,10 @@ without running the dialogue again. Only the request that holds the row's claim
 (taken atomically in the database, so across Rasa instances too) runs the
 dialogue; a copy sent meanwhile gets 503 with ``Retry-After`` and the poller
 sends it again in its next round. A failed run releases the claim (500, the
-mention stays "received" and runs again), a cancelled one too; a crashed one's
-claim expires. Replies are stored only after the turn's tracker was saved, so a
-failed run has stored none.
+mention stays "received" and runs again), a cancelled one too; the claim lives
+``LIVE_CLAIM_SECONDS`` and is renewed while the dialogue runs, so a killed one's
+expires within seconds (channels/records.py). Replies are stored only after the
+turn's tracker was saved, so a failed run has stored none.
 
 The conversation is ``twitter:<author id>`` (``bot/conversations.py``); replies
 are threaded by tweet id.
@@ -48,6 +49,7 @@ from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import ADMITTED, BUSY, PROCESSED, Message, MessageLog
 from bot.tweets import thread_parts
 from channels.inbound import user_message
+from channels.records import live_lease, renew_claim
 from channels.turn import end_turn, start_turn
 
 logger = logging.getLogger(__name__)
@@ -154,6 +156,7 @@ class TwitterInput(InputChannel):
             metadata["tweet_id"] = tweet_id = str(metadata["tweet_id"])
             sender = conversation_id(CHANNEL, body["sender"])
             inbound = prepare_inbound(body["message"])  # the privacy gate, before any record
+            lease = live_lease(self.log)
             mention, outcome = await asyncio.to_thread(
                 self.log.admit,
                 CHANNEL,
@@ -161,6 +164,7 @@ class TwitterInput(InputChannel):
                 tweet_id,
                 inbound.text if inbound else "",
                 parse_time(metadata.get("created_at")),
+                lease,
             )
             if outcome == BUSY:
                 return response.json(
@@ -169,6 +173,9 @@ class TwitterInput(InputChannel):
                     headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
                 )
             if outcome == ADMITTED:
+                claim = asyncio.get_running_loop().create_task(
+                    renew_claim(self.log, mention.id, lease)
+                )
                 try:
                     mention = await self._answer_and_store(
                         on_new_message, mention, inbound, metadata
@@ -180,6 +187,8 @@ class TwitterInput(InputChannel):
                 except BaseException:  # cancelled (the poller gave up): it sends it again
                     await asyncio.shield(asyncio.to_thread(self.log.release, mention.id))
                     raise
+                finally:
+                    claim.cancel()
             stored = await asyncio.to_thread(self.log.parts, mention.id)
             return response.json(
                 {
