@@ -181,10 +181,25 @@ def scenario_figures(
     return accounting.account(turns, replies, timeout)
 
 
-def lost_total(rows: dict[str, accounting.ChannelFigures], telegram: dict[str, Any]) -> int:
-    """Turns lost on every channel, Telegram updates never accepted included (Telegram
-    would still be redelivering them; the applicant has no answer)."""
-    return rows["all"].lost + len(telegram["never_accepted"]) if "all" in rows else 0
+def rest_unanswered(outcomes: list[TurnOutcome]) -> list[str]:
+    """REST turns that got no HTTP answer at all (the client timed out or the connection
+    broke): unlike a 503 "send it again", nothing told the client what happened."""
+    return [
+        o.turn.turn_id
+        for o in outcomes
+        if o.turn.channel == "rest" and not o.turn.accepted and "error" in o.turn.responses
+    ]
+
+
+def lost_total(
+    rows: dict[str, accounting.ChannelFigures], telegram: dict[str, Any], rest_silent: int = 0
+) -> int:
+    """Turns lost on every channel: accepted and never answered, plus Telegram updates
+    never accepted (Telegram would still be redelivering them; the applicant has no
+    answer) and REST calls that got no answer at all."""
+    if "all" not in rows:
+        return 0
+    return rows["all"].lost + len(telegram["never_accepted"]) + rest_silent
 
 
 def verdict(lost: int, duplicated: int, recovered: bool) -> str:

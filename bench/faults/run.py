@@ -63,9 +63,18 @@ class FaultSession(LoadSession):
         self.started = time.time()
 
     def unanswered(self) -> int:
+        """Accepted turns without a reply that may still get one: not those of a web
+        chat whose socket dropped (nothing can reach that page any more)."""
         turns, replies = analysis.within(*HARNESS.recorder.snapshot(), self.started)
         outcomes, _ = accounting.attribute(turns, replies)
-        return sum(1 for o in outcomes if o.turn.accepted and not o.replies)
+        dropped = {conversation for conversation, _ in fault_users.DISCONNECTS}
+        return sum(
+            1
+            for o in outcomes
+            if o.turn.accepted
+            and not o.replies
+            and not (o.turn.channel == "webchat" and o.turn.conversation in dropped)
+        )
 
     def drain_and_finish(self, drain_cap: float) -> dict[str, float]:
         HARNESS.stopping = True
@@ -121,6 +130,7 @@ def run_scenario(
 
     try:
         scenario.prepare()
+        session.started = started = time.time()  # the load starts now
         session.set_users(args.users)
         session.measure(
             args.seconds, [(args.fault_at, lambda: greenlets.append(gevent.spawn(inject)))]
@@ -150,7 +160,8 @@ def run_scenario(
     health = cluster.healthy()
     all_channels_back = bool(recovery) and all(value is not None for value in recovery.values())
     recovered = scenario.recovered() and all(health.values()) and all_channels_back
-    lost = analysis.lost_total(rows, telegram)
+    rest_silent = analysis.rest_unanswered(outcomes)
+    lost = analysis.lost_total(rows, telegram, len(rest_silent))
     duplicated = rows["all"].duplicated if "all" in rows else 0
     texts = " ".join(r.text for r in replies)
     return {
@@ -176,6 +187,7 @@ def run_scenario(
         "seen_before_fault": baseline,
         "recovery_s": recovery,
         "telegram": telegram,
+        "rest_no_answer": rest_silent,
         "complaints": {
             "queued_replies": texts.count(analysis.QUEUED_MARK),
             "announced_later_replies": texts.count(analysis.ANNOUNCED_MARK),
@@ -239,6 +251,8 @@ def print_result(result: dict[str, Any]) -> None:
     )  # fmt: skip
     print("  facts:", json.dumps({k: result["facts"][k] for k in keep if k in result["facts"]}))
     print("  nginx non-2xx:", json.dumps(result["evidence"]["nginx_non_2xx"]))
+    if result.get("rest_no_answer"):
+        print(f"  rest: {len(result['rest_no_answer'])} calls got no answer at all (timeout)")
     print(
         f"  verdict: {result['verdict']} (lost={result['lost']} duplicated={result['duplicated']} "
         f"recovered={result['recovered']})"

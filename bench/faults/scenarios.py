@@ -266,9 +266,11 @@ class RestartPostgres(Scenario):
 # --- 4: Redis stopped for 30 s ------------------------------------------------------------
 
 
-def redis_cli(*args: str) -> str:
+def redis_cli(*args: str, strip: bool = True) -> str:
     done = subprocess.run(["redis-cli", *args], capture_output=True, text=True, timeout=10)
-    return done.stdout.strip() if done.returncode == 0 else ""
+    if done.returncode != 0:
+        return ""
+    return done.stdout.strip() if strip else done.stdout
 
 
 def redis_answers() -> bool:
@@ -276,10 +278,12 @@ def redis_answers() -> bool:
 
 
 def redis_config() -> dict[str, str]:
+    """The running server's settings of ``REDIS_KEEP`` (an empty value, as ``save ""``
+    for no persistence, kept as such)."""
     values = {}
     for key in REDIS_KEEP:
-        lines = redis_cli("CONFIG", "GET", key).splitlines()
-        if len(lines) >= 2:
+        lines = redis_cli("CONFIG", "GET", key, strip=False).split("\n")
+        if len(lines) >= 2 and lines[0] == key:
             values[key] = lines[1]
     return values
 
@@ -311,7 +315,7 @@ class StopRedis(Scenario):
             with contextlib.suppress(OSError):
                 self.cwd = os.readlink(f"/proc/{self.pid}/cwd")
         self.config = redis_config()
-        if not self.config.get("port") or not self.pid:
+        if not self.config.get("port") or "save" not in self.config or not self.pid:
             raise RuntimeError("cannot read the running Redis' settings: not stopping it")
         self.facts["config_before"] = self.config
         self.facts["restart_argv"] = redis_argv(self.config)
@@ -332,6 +336,10 @@ class StopRedis(Scenario):
         self.facts["config_after_identical"] = after == self.config
         if after != self.config:
             self.facts["config_after"] = after
+            for key, value in self.config.items():  # never leave it running otherwise
+                if after.get(key) != value:
+                    redis_cli("CONFIG", "SET", key, value)
+            self.facts["config_set_back"] = redis_config() == self.config
 
     def ensure_restored(self) -> None:
         if redis_answers():

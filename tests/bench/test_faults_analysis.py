@@ -133,3 +133,17 @@ def test_verdict_and_summary_line():
         {"verdict": "skipped", "lost": 0, "duplicated": 0},
     ]
     assert analysis.summary_line(results) == "faults=3 survived=1 lost=3 duplicated=1"
+
+
+def test_rest_calls_without_any_answer_count_as_lost():
+    turns = [
+        turn("rest", "a", 1.0, turn_id="t503", accepted=False, responses=["503"]),
+        turn("rest", "b", 1.0, turn_id="tout", accepted=False, responses=["error"]),
+        turn("rest", "c", 1.0, turn_id="ok", responses=["200"]),
+    ]
+    outcomes, _ = attribute(turns, [Reply("rest", "c", 2.0, "ok", turn_id="ok")])
+    silent = analysis.rest_unanswered(outcomes)
+    assert silent == ["tout"]
+    rows = analysis.scenario_figures(turns, [Reply("rest", "c", 2.0, "ok", turn_id="ok")], 30)
+    telegram = analysis.telegram_updates(outcomes)
+    assert analysis.lost_total(rows, telegram, len(silent)) == 1
