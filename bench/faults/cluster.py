@@ -117,6 +117,13 @@ class FaultCluster(LoadCluster):
             load_cluster.reset_stores = original
 
     def stop(self, timeout: float = 60) -> bool:
+        cluster = self.procs.get("cluster")
+        if cluster is not None and cluster.poll() is None:
+            # SIGTERM first: cluster.sh traps it like SIGINT, and a shell started with
+            # SIGINT ignored (from a background job) cannot trap SIGINT at all.
+            cluster.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                cluster.wait(timeout)
         clean = super().stop(timeout)
         proxy = self.procs.pop("ledger_proxy", None)
         if proxy is not None and proxy.poll() is None:

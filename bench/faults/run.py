@@ -308,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(143)
 
     signal.signal(signal.SIGTERM, stop_on_term)
+    # Started in the background (nohup, `&`), this process ignores SIGINT and so would
+    # every child: cluster.sh could not trap the SIGINT that stops it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     began = time.time()
     source, commit = None, None
     if not args.work_tree:
