@@ -230,8 +230,8 @@ class LoadCluster:
         )
 
     def stop(self, timeout: float = 60) -> bool:
-        """SIGINT to the poller and to cluster.sh (its trap stops honcho and everything
-        honcho started), then the fakes; SIGKILL to a process group that outlives
+        """SIGINT to the poller and to cluster.sh (its trap stops the process manager and
+        everything it started), then the fakes; SIGKILL to a process group that outlives
         ``timeout``. True if everything stopped by itself."""
         clean = True
         for name in ("x_poller", "cluster", "fakes"):
@@ -290,14 +290,16 @@ class LoadCluster:
                     path = match.group(2).rstrip("/") or "/"
                     statuses[f"{match.group(1)} {path} {match.group(3)}"] += 1
         errors: dict[str, Any] = {}
-        for name in ("cluster", "x_poller"):
-            log = self.run_dir / f"{name}.log"
+        logs = [self.run_dir / "cluster.log", self.run_dir / "x_poller.log"]
+        logs += sorted((self.run_dir / "var" / "cluster" / "log").glob("[rac]*.log"))
+        for log in logs:  # supervisord writes each program's output to its own file
+            name = log.stem
             if not log.exists():
                 continue
             hits = [
                 line
                 for line in log.read_text(errors="replace").splitlines()
-                if re.search(r"Traceback|\bERROR\b|Exception|\bWARNING\b.*(twitter|telegram)", line)
+                if re.search(r"Traceback|\bERROR\b|Exception|\bWARNING\b", line)
                 and "Deprecat" not in line
             ]
             errors[name] = {"count": len(hits), "first": hits[:15]}
@@ -306,9 +308,9 @@ class LoadCluster:
     # --- processes --------------------------------------------------------------------
 
     def groups(self) -> dict[str, list[psutil.Process]]:
-        """Process group name -> processes: rasa<i>, actions<i>, console, nginx, honcho
-        (and its shells), postgres (this run's backends + the server's own), redis,
-        x_poller, fakes, loadgen (this process)."""
+        """Process group name -> processes: rasa<i>, actions<i>, console, nginx,
+        manager (cluster.sh, the process manager and its shells), postgres (this run's
+        backends + the server's own), redis, x_poller, fakes, loadgen (this process)."""
         result: dict[str, list[psutil.Process]] = {}
 
         def add(name: str, proc: psutil.Process) -> None:
@@ -318,7 +320,7 @@ class LoadCluster:
         cluster = self.procs.get("cluster")
         if cluster is not None and cluster.poll() is None:
             root = psutil.Process(cluster.pid)
-            add("honcho", root)
+            add("manager", root)
             for proc in root.children(recursive=True):
                 try:
                     line = " ".join(proc.cmdline())
@@ -332,8 +334,8 @@ class LoadCluster:
                         add("console", proc)
                     elif proc.name() == "nginx":
                         add("nginx", proc)
-                    else:
-                        add("honcho", proc)
+                    else:  # the process manager (supervisord or honcho) and its shells
+                        add("manager", proc)
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
         for name in ("x_poller", "fakes"):
