@@ -15,6 +15,7 @@ import base64
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -193,6 +194,9 @@ class LoadCluster:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # A start from a background job inherits SIGINT ignored, and bash cannot
+                # trap a signal ignored on entry: give the child the default back.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
         self.procs[name] = proc
         return proc
@@ -203,6 +207,9 @@ class LoadCluster:
         if busy:
             raise RuntimeError(f"ports already in use: {busy} (another load run?)")
         reset_stores()
+        # A fresh var dir too: supervisord appends to its logs, and an outbox item left
+        # by an earlier run would be filed in this one.
+        shutil.rmtree(self.run_dir / "var", ignore_errors=True)
         fakes = self._spawn(
             "fakes",
             [
@@ -231,8 +238,8 @@ class LoadCluster:
 
     def stop(self, timeout: float = 60) -> bool:
         """SIGINT to the poller and to cluster.sh (its trap stops the process manager and
-        everything it started), then the fakes; SIGKILL to a process group that outlives
-        ``timeout``. True if everything stopped by itself."""
+        everything it started), then the fakes; SIGTERM after half of ``timeout``,
+        SIGKILL to the process group after all of it. True if everything stopped by itself."""
         clean = True
         for name in ("x_poller", "cluster", "fakes"):
             proc = self.procs.pop(name, None)
@@ -240,11 +247,15 @@ class LoadCluster:
                 continue
             proc.send_signal(signal.SIGINT)
             try:
-                proc.wait(timeout)
+                proc.wait(timeout / 2)
             except subprocess.TimeoutExpired:
-                clean = False
-                with_group(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+                proc.send_signal(signal.SIGTERM)  # cluster.sh traps TERM the same way
+                try:
+                    proc.wait(timeout / 2)
+                except subprocess.TimeoutExpired:
+                    clean = False
+                    with_group(proc.pid, signal.SIGKILL)
+                    proc.wait(10)
         return clean
 
     def __enter__(self) -> LoadCluster:
