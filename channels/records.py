@@ -59,6 +59,36 @@ async def renew_claim(log: MessageLog, row_id: int, lease: float) -> None:
             return
 
 
+# Releases waiting for the database, kept referenced until they finish.
+PENDING_RELEASES: set[asyncio.Task] = set()
+
+
+async def release_claim(log: MessageLog, row_id: int, channel: str) -> None:
+    """Give a claim back so that a redelivery may handle the message; when the
+    database refuses, keep trying in the background (for up to
+    ``RELEASE_RETRY_FOR_SECONDS``) rather than leave the claim until it expires."""
+    try:
+        await asyncio.to_thread(log.release, row_id)
+    except UNAVAILABLE:
+        logger.warning("%s: database down, message %s released later", channel, row_id)
+        task = asyncio.get_running_loop().create_task(_release_later(log, row_id, channel))
+        PENDING_RELEASES.add(task)
+        task.add_done_callback(PENDING_RELEASES.discard)
+
+
+async def _release_later(log: MessageLog, row_id: int, channel: str) -> None:
+    loop = asyncio.get_running_loop()
+    until = loop.time() + RELEASE_RETRY_FOR_SECONDS
+    while loop.time() < until:
+        await asyncio.sleep(RELEASE_RETRY_SECONDS)
+        try:
+            await asyncio.to_thread(log.release, row_id)
+            return
+        except UNAVAILABLE:
+            continue
+    logger.warning("%s: message %s not released; its claim expires", channel, row_id)
+
+
 @dataclass(frozen=True)
 class Admission:
     """What to do with a delivery: ``outcome`` is ADMITTED, BUSY or DONE (see
@@ -71,7 +101,6 @@ class Admission:
 class ChannelRecords:
     def __init__(self, channel: str) -> None:
         self.channel = channel
-        self._pending: set[asyncio.Task] = set()
         self._heartbeats: dict[int, asyncio.Task] = {}
 
     @cached_property
@@ -141,27 +170,8 @@ class ChannelRecords:
     async def release(self, row_id: int | None) -> None:
         """Handling failed: a later delivery of the same message may handle it."""
         self._stop_claim(row_id)
-        if row_id is None:
-            return
-        try:
-            await asyncio.to_thread(self.log.release, row_id)
-        except UNAVAILABLE:
-            logger.warning("%s: database down, message %s released later", self.channel, row_id)
-            task = asyncio.get_running_loop().create_task(self._release_later(row_id))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
-
-    async def _release_later(self, row_id: int) -> None:
-        loop = asyncio.get_running_loop()
-        until = loop.time() + RELEASE_RETRY_FOR_SECONDS
-        while loop.time() < until:
-            await asyncio.sleep(RELEASE_RETRY_SECONDS)
-            try:
-                await asyncio.to_thread(self.log.release, row_id)
-                return
-            except UNAVAILABLE:
-                continue
-        logger.warning("%s: message %s not released; its claim expires", self.channel, row_id)
+        if row_id is not None:
+            await release_claim(self.log, row_id, self.channel)
 
     async def sent(
         self, conversation_id: str, text: str, author: str, reply_to_id: int | None = None

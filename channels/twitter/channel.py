@@ -49,7 +49,7 @@ from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import ADMITTED, BUSY, PROCESSED, Message, MessageLog
 from bot.tweets import thread_parts
 from channels.inbound import user_message
-from channels.records import live_lease, renew_claim
+from channels.records import live_lease, release_claim, renew_claim
 from channels.turn import end_turn, start_turn
 
 logger = logging.getLogger(__name__)
@@ -182,10 +182,10 @@ class TwitterInput(InputChannel):
                     )
                 except Exception:
                     logger.exception("twitter: mention %s could not be handled", tweet_id)
-                    await asyncio.to_thread(self.log.release, mention.id)
+                    await release_claim(self.log, mention.id, CHANNEL)
                     return response.json({"error": "message could not be handled"}, 500)
                 except BaseException:  # cancelled (the poller gave up): it sends it again
-                    await asyncio.shield(asyncio.to_thread(self.log.release, mention.id))
+                    await asyncio.shield(release_claim(self.log, mention.id, CHANNEL))
                     raise
                 finally:
                     claim.cancel()

@@ -11,11 +11,13 @@ import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
+from sqlalchemy.exc import OperationalError
 
 from bot.conversations import ForeignConversation
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import PENDING, PROCESSED, RECEIVED, MessageLog
 from bot.ledger.migrate import upgrade
+from channels import records as records_module
 from channels.twitter import TwitterInput
 from channels.twitter.channel import TOKEN_HEADER, TwitterOutput
 
@@ -273,3 +275,41 @@ def test_agents_messages_to_another_channels_conversation_are_refused(log, recip
     with pytest.raises(ForeignConversation):
         asyncio.run(output.send_text_message(recipient, "Halo, saya Ani."))
     assert len(log.parts(log.inbound("twitter", "1861").id)) == 1  # only the bot's reply
+
+
+class RefusingOnceLog(MessageLog):
+    """A message log whose database refuses the first release (it was cut just then)."""
+
+    refused = 0
+
+    def release(self, message_id: int) -> None:
+        if not self.refused:
+            self.refused += 1
+            raise OperationalError("UPDATE messages", {}, Exception("connection refused"))
+        super().release(message_id)
+
+
+def test_a_release_the_database_refused_is_retried_so_the_next_round_is_answered(
+    ledger_url, monkeypatch
+):
+    monkeypatch.setattr(records_module, "RELEASE_RETRY_SECONDS", 0.05)
+    log = RefusingOnceLog(make_sessionmaker(make_engine(ledger_url)))
+    bot = FakeBot()
+    bot.fail_next = True
+    app = Sanic(f"twitter_test_{next(_apps)}")
+    app.blueprint(TwitterInput(TOKEN, log).blueprint(bot), url_prefix="/webhooks/twitter")
+
+    async def run() -> tuple[int, int]:
+        await app._startup()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://rasa") as client:
+            failed = await client.post("/webhooks/twitter/webhook", **mention())
+            for _ in range(40):  # the poller's next round comes later
+                await asyncio.sleep(0.05)
+                if not records_module.PENDING_RELEASES:
+                    break
+            retried = await client.post("/webhooks/twitter/webhook", **mention())
+            return failed.status_code, retried.status_code
+
+    assert asyncio.run(run()) == (500, 200)  # not 503 until the claim expired
+    assert log.refused == 1 and len(bot.seen) == 2
