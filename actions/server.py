@@ -49,12 +49,14 @@ def build_app(token: str, actions_package: str = "actions") -> Sanic:
 
     @app.before_server_start
     async def warm_up(_app: Sanic, _loop: object) -> None:
-        """Fit the knowledge base's index before the first applicant waits for it, then
-        keep the start-up objects out of garbage collection."""
+        """Fit the knowledge base's index and the topic classifier before the first
+        applicant waits for them (a restarted server took 6-8 s for its first calls),
+        then keep the start-up objects out of garbage collection."""
         try:
             await asyncio.to_thread(services.knowledge_base.current)
         except KnowledgeBaseError:
             logger.exception("knowledge base unusable at start; actions will say so")
+        await asyncio.to_thread(lambda: services.topics)
         frozen = freeze_startup_objects()
         logger.info("action server ready (%d start-up objects frozen)", frozen)
 
