@@ -13,6 +13,11 @@ message is accepted only with a verified token. The conversation is
 refuses any recipient that is not a web chat conversation.
 
 A turn's replies are emitted once Rasa has saved its tracker (``channels/turn.py``).
+The page gives every message an id and keeps it until the turn acknowledges it
+(socket.io ack: ``answered``, ``failed``, ``done`` for a copy already handled,
+``busy`` while a first copy runs); after a reconnect it sends what is still
+unacknowledged again, so a message in flight on an instance that died is
+handled once, on another.
 A turn that fails (tracker store or lock store unreachable) emits nothing but a
 short request to send the message again (``TRY_AGAIN_TEXT``), and is recorded
 as failed: the applicant is never left without an answer (docs/FAULTS.md).
@@ -20,8 +25,11 @@ as failed: the applicant is never left without an answer (docs/FAULTS.md).
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,7 @@ from socketio import AsyncServer
 
 from bot.conversations import conversation_id, platform_id
 from bot.inbound import prepare_inbound
+from bot.ledger.messages import BUSY, DONE
 from channels.inbound import user_message
 from channels.rasa_server import cors_origins
 from channels.records import ChannelRecords
@@ -49,6 +58,18 @@ STATIC_FILES = {
     "socket.io.min.js": "application/javascript",
 }
 CHANNEL = "webchat"
+# The page names each message (random hex) and sends it again, with the same id,
+# until a turn acknowledges it: after a reconnect, a message that was in flight on
+# an instance that died is handled once (claimed like a Telegram update_id).
+MESSAGE_ID_PATTERN = re.compile(r"^[0-9a-f]{16,64}$")
+BUSY_RETRY_SECONDS = 5
+
+
+def claim_key(room: str, message_id: str | None) -> str | None:
+    """The message log's id for a page's message: unique per conversation."""
+    if message_id is None:
+        return None
+    return hashlib.sha256(f"{room}:{message_id}".encode()).hexdigest()
 
 
 def allowed_origin_check() -> Callable[[str | None, dict[str, Any]], bool]:
@@ -143,22 +164,37 @@ class WebChatInput(SocketIOInput):
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> dict[str, Any]:
+            """Handle one message; the result is the client's acknowledgement."""
             if not isinstance(data, dict):
                 logger.warning("webchat: ignoring a malformed message from %s", sid)
-                return
+                return {"status": "refused"}
             room = sid
             if self.session_persistence:
                 room = signer.verify(data.get("session_id"))
                 if room is None:
                     logger.warning("webchat: message without a signed session id refused")
-                    return
+                    return {"status": "refused"}
                 await sio.enter_room(sid, room, namespace=self.namespace)  # e.g. a reconnect
+            message_id = data.get("message_id")
+            if message_id is not None and not (
+                isinstance(message_id, str) and MESSAGE_ID_PATTERN.match(message_id)
+            ):
+                logger.warning("webchat: malformed message id refused")
+                return {"status": "refused"}
             inbound = prepare_inbound(data.get("message"))
             if inbound is None:
-                return
+                return {"status": "ignored"}
             sender_id = conversation_id(CHANNEL, room)
-            admission = await self.records.inbound(sender_id, inbound.text, hold_replies=True)
+            admission = await self.records.inbound(
+                sender_id, inbound.text, claim_key(room, message_id), hold_replies=True
+            )
+            if admission.outcome == DONE:  # a resend of a message already handled
+                end_turn()
+                return {"status": "done"}
+            if admission.outcome == BUSY:  # its first copy is being handled
+                end_turn()
+                return {"status": "busy", "retry_after": BUSY_RETRY_SECONDS}
             output = RecordedSocketIOOutput(
                 sio, self.bot_message_evt, self.records, reply_to_id=admission.row_id
             )
@@ -172,8 +208,13 @@ class WebChatInput(SocketIOInput):
                 end_turn()
                 await output.send_response(sender_id, {"text": TRY_AGAIN_TEXT, "author": "system"})
                 await self.records.failed(admission.row_id)
-                return
+                return {"status": "failed"}
+            except BaseException:  # cancelled: the claim goes back, a resend is handled
+                await asyncio.shield(self.records.release(admission.row_id))
+                end_turn()
+                raise
             await self.records.answered(admission.row_id)
             end_turn()
+            return {"status": "answered"}
 
         return webhook

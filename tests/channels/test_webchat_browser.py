@@ -78,3 +78,34 @@ def test_a_nik_is_masked_on_screen_and_in_local_storage(running_bot, browser):
     assert page.inner_text(".msg--user") == "nik saya [NIK] ditolak"
     stored = page.evaluate("localStorage.getItem('sscn.transcript')")
     assert "0123" not in stored and "[NIK]" in stored
+
+
+PENDING_EMPTY = "JSON.parse(localStorage.getItem('sscn.pending') || '[]').length === 0"
+
+
+def leave_pending(page, message_id: str, text: str) -> None:
+    """As if the connection died mid-turn: the page kept a message nobody acknowledged."""
+    page.evaluate(
+        "([id, message]) => localStorage.setItem('sscn.pending', JSON.stringify([{id, message}]))",
+        [message_id, text],
+    )
+
+
+def test_a_message_left_unacknowledged_is_sent_again_after_a_reload_and_handled_once(
+    running_bot, browser
+):
+    page = open_chat(browser, running_bot)
+    send(page, "halo")
+    page.wait_for_function(PENDING_EMPTY, timeout=15000)  # acknowledged
+    room = page.evaluate("localStorage.getItem('sscn.session_id')").split(".")[0]
+
+    def user_texts() -> list[str]:
+        events = running_bot.tracker(f"webchat:{room}")["events"]
+        return [event["text"] for event in events if event["event"] == "user"]
+
+    for _ in range(2):  # the second time it is a copy of a message already handled
+        leave_pending(page, "ab" * 16, "syarat daftar cpns apa aja")
+        page.reload()
+        page.wait_for_selector("#status[data-state=online]", timeout=15000)
+        page.wait_for_function(PENDING_EMPTY, timeout=30000)
+        assert user_texts() == ["halo", "syarat daftar cpns apa aja"]

@@ -2,9 +2,13 @@
 // The server issues a signed session token; it and the transcript live in
 // localStorage, so a page reload continues the same conversation. The stored
 // token is only proposed: messages go out with the token the server confirmed.
+// Every message carries a random id and stays in "sscn.pending" until the server
+// acknowledges its turn; after a reconnect (or a reload) what is still pending is
+// sent again with the same id, and the server handles each id once.
 (function () {
   "use strict";
   var SESSION_KEY = "sscn.session_id";
+  var PENDING_KEY = "sscn.pending";
   var LOG_KEY = "sscn.transcript";
   var LOG_LIMIT = 200;
   var URL_PATTERN = /(https?:\/\/[^\s)]+)/g;
@@ -30,6 +34,21 @@
   function saveLog() {
     transcript = transcript.slice(-LOG_LIMIT);
     try { localStorage.setItem(LOG_KEY, JSON.stringify(transcript)); } catch (e) { /* full */ }
+  }
+
+  // Messages sent and not yet acknowledged: [{id, message}], oldest first.
+  var pending = (function () {
+    try { return JSON.parse(localStorage.getItem(PENDING_KEY)) || []; } catch (e) { return []; }
+  })();
+  function savePending() {
+    try { localStorage.setItem(PENDING_KEY, JSON.stringify(pending)); } catch (e) { /* full */ }
+  }
+  function newMessageId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
   }
 
   // Text is only ever inserted as text nodes; URLs become links.
@@ -84,12 +103,14 @@
     socket.emit("session_request", { session_id: sessionId || localStorage.getItem(SESSION_KEY) });
   });
   socket.on("session_confirm", function (confirmed) {
-    if (confirmed !== localStorage.getItem(SESSION_KEY)) {
-      transcript = []; saveLog(); list.textContent = ""; // a new conversation
+    if (confirmed !== localStorage.getItem(SESSION_KEY)) { // a new conversation
+      transcript = []; saveLog(); list.textContent = "";
+      pending = []; savePending();
     }
     sessionId = confirmed;
     localStorage.setItem(SESSION_KEY, sessionId);
     setStatus("online", "online");
+    pending.forEach(deliver); // whatever a lost connection left unacknowledged
   });
   socket.on("disconnect", function () { setStatus("offline", "terputus, menyambung ulang…"); });
   socket.on("bot_uttered", function (message) {
@@ -99,10 +120,29 @@
     record({ from: "bot", text: message.text || "", buttons: buttons });
   });
 
+  function deliver(item) {
+    socket.emit(
+      "user_uttered",
+      { message: item.message, session_id: sessionId, message_id: item.id },
+      function (ack) {
+        if (ack && ack.status === "busy") { // its first copy is still running
+          setTimeout(function () {
+            if (socket.connected && pending.indexOf(item) >= 0) { deliver(item); }
+          }, (ack.retry_after || 5) * 1000);
+          return;
+        }
+        pending = pending.filter(function (other) { return other.id !== item.id; });
+        savePending();
+      }
+    );
+  }
+
   function send(payload, shown) {
     if (!sessionId) { return; }
     record({ from: "user", text: maskNik(shown || payload) });
-    socket.emit("user_uttered", { message: payload, session_id: sessionId });
+    var item = { id: newMessageId(), message: payload };
+    pending.push(item); savePending();
+    deliver(item);
   }
 
   form.addEventListener("submit", function (event) {
