@@ -81,22 +81,10 @@ class RestUser(load_users.RestUser):
 
 
 class WebChatUser(load_users.WebChatUser):
-    def open(self) -> str:
-        conversation_id = super().open()
-        client = self.client
-        client.closing = False
-
-        def dropped(*_: Any) -> None:
-            if not client.closing:  # not our own disconnect at the end of a conversation
-                with _lock:
-                    DISCONNECTS.append((conversation_id, time.time()))
-
-        client.on("disconnect", dropped)
-        return conversation_id
-
-    def close(self, abandoned: bool) -> None:
-        self.client.closing = not abandoned or not self.client.connected
-        super().close(abandoned)
+    def dropped(self) -> None:
+        with _lock:  # a socket that dropped (not our own close)
+            DISCONNECTS.append((self.name["id"], time.time()))
+        super().dropped()
 
 
 USER_CLASSES = [WebChatUser, TelegramUser, load_users.XUser, RestUser]

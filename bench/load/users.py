@@ -298,22 +298,35 @@ class XUser(Applicant):
 
 
 class WebChatUser(Applicant):
+    """Does what the page (channels/webchat/static/chat.js) does: every message has an
+    id and stays pending until the server acknowledges its turn; when the socket
+    drops, it connects again (through nginx: another instance if this one died),
+    asks for the same session and sends what is pending again."""
+
     weight = 4
     channel = "webchat"
+    RECONNECT_ATTEMPTS = 10
 
     def open(self) -> str:
         # The server's name for the conversation once the session is confirmed, so a lost
         # turn can be found in the message log; a parked socket keeps its own name.
-        name = {"id": f"wc-{uuid.uuid4().hex[:12]}"}
+        self.name = {"id": f"wc-{uuid.uuid4().hex[:12]}"}
         self.token: str | None = None
+        self.pending: dict[str, str] = {}  # message id -> text, until acknowledged
+        self.client = self._connect(None)
+        return self.name["id"]
+
+    def _connect(self, proposal: str | None) -> socketio.Client:
+        """A socket with a confirmed session (``proposal`` when it is still valid)."""
         confirmed = threading.Event()
         client = socketio.Client(reconnection=False)
+        client.closing = False  # set when we close it ourselves
 
         @client.on("session_confirm")
         def on_confirm(token: Any) -> None:
             self.token = token
-            if isinstance(token, str) and "." in token:
-                name["id"] = f"webchat:{token.split('.')[0]}"
+            if isinstance(token, str) and "." in token and proposal is None:
+                self.name["id"] = f"webchat:{token.split('.')[0]}"
             confirmed.set()
 
         @client.on("bot_uttered")
@@ -322,14 +335,19 @@ class WebChatUser(Applicant):
             HARNESS.recorder.reply(
                 Reply(
                     self.channel,
-                    name["id"],
+                    self.name["id"],
                     time.time(),
                     message.get("text") or "",
                     buttons=[b.get("payload", "") for b in message.get("quick_replies") or []],
                 )
             )
 
-        self.client = client
+        @client.on("disconnect")
+        def on_disconnect(*_: Any) -> None:
+            # Not our own close, nor an old socket a reconnect replaced.
+            if client is self.client and not client.closing:
+                self.dropped()
+
         try:
             # nginx's ip_hash keys on the first three octets of the client address: every
             # conversation from its own 127.x.y.1, as browsers come from many addresses.
@@ -345,22 +363,60 @@ class WebChatUser(Applicant):
                 socketio_path="socket.io",  # websocket-client sends Origin: <nginx_url>
                 wait_timeout=HARNESS.timeout,
             )
-            client.emit("session_request", {"session_id": None})
+            client.emit("session_request", {"session_id": proposal})
             confirmed.wait(HARNESS.timeout)
-        except Exception:  # counted when the first turn cannot be sent
-            self.token = None
-        return name["id"]
+        except Exception:  # counted when the turn cannot be sent
+            if proposal is None:
+                self.token = None
+        return client
+
+    def dropped(self) -> None:
+        """The socket dropped: connect again for what is still pending."""
+        if self.pending:
+            threading.Thread(target=self._reconnect, args=(self.client,), daemon=True).start()
+
+    def _reconnect(self, lost: socketio.Client) -> None:
+        for attempt in range(self.RECONNECT_ATTEMPTS):
+            time.sleep(0.5 + attempt)
+            if lost.closing or lost is not self.client:  # the conversation moved on
+                return
+            client = self._connect(self.token)
+            if client.connected:
+                self.client = client
+                for message_id, text in list(self.pending.items()):
+                    self._emit(message_id, text)
+                return
+
+    def _emit(self, message_id: str, text: str) -> None:
+        def acknowledged(ack: Any = None) -> None:
+            if isinstance(ack, dict) and ack.get("status") == "busy":
+                threading.Timer(
+                    float(ack.get("retry_after") or 5), self._resend, (message_id,)
+                ).start()
+                return
+            self.pending.pop(message_id, None)
+
+        self.client.emit(
+            "user_uttered",
+            {"message": text, "session_id": self.token, "message_id": message_id},
+            callback=acknowledged,
+        )
+
+    def _resend(self, message_id: str) -> None:
+        if message_id in self.pending and self.client.connected:
+            with contextlib.suppress(Exception):
+                self._emit(message_id, self.pending[message_id])
 
     def send(self, turn: Turn) -> None:
         turn.turn_id = uuid.uuid4().hex
         if not self.token or not self.client.connected:
             turn.http_errors += 1
             return
+        self.pending[turn.turn_id] = turn.text
         try:
-            self.client.emit(
-                "user_uttered", {"message": turn.text, "session_id": self.token, "customData": {}}
-            )
+            self._emit(turn.turn_id, turn.text)
         except Exception:
+            self.pending.pop(turn.turn_id, None)
             turn.http_errors += 1
             return
         turn.accepted = True
@@ -370,6 +426,7 @@ class WebChatUser(Applicant):
             with HARNESS.lock:
                 HARNESS.parked.append(self.client)  # a late reply still counts
             return
+        self.client.closing = True
         with contextlib.suppress(Exception):
             self.client.disconnect()
 
