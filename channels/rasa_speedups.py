@@ -56,6 +56,7 @@ KEEPALIVE_SECONDS = 2.0
 DASK_RUN = DaskGraphRunner.run  # Rasa's own, kept for comparison in the tests
 _original_resolve_by_type = Event.resolve_by_type
 _original_load_agent_on_start = rasa_run.load_agent_on_start
+_original_close_resources = rasa_run.close_resources
 _event_types: dict[str, type[Event]] = {}
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
@@ -91,6 +92,13 @@ def _run_graph(
         return dict(output_of(target) for target in run_targets)
     except RuntimeError as error:
         raise GraphRunError("Error running runner.") from error
+
+
+async def close_shared_session() -> None:
+    """Close this event loop's session (the server closes it when it stops)."""
+    session = _sessions.pop(asyncio.get_running_loop(), None)
+    if session is not None and not session.closed:
+        await session.close()
 
 
 def _shared_session() -> aiohttp.ClientSession:
@@ -230,6 +238,11 @@ async def _load_agent_on_start(*args: Any, **kwargs: Any) -> Any:
     return agent
 
 
+async def _close_resources(*args: Any, **kwargs: Any) -> None:
+    await close_shared_session()
+    await _original_close_resources(*args, **kwargs)
+
+
 def apply() -> None:
     """Install them all (idempotent)."""
     DaskGraphRunner.run = _run_graph
@@ -237,3 +250,4 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     rasa_run.load_agent_on_start = _load_agent_on_start
+    rasa_run.close_resources = _close_resources

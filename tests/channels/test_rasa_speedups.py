@@ -46,6 +46,7 @@ def test_speedups_are_installed():
     assert EndpointConfig.request is rasa_speedups._request
     assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
     assert rasa_run.load_agent_on_start is rasa_speedups._load_agent_on_start
+    assert rasa_run.close_resources is rasa_speedups._close_resources
 
 
 def test_nlu_results_equal_dask(processor):
@@ -126,6 +127,7 @@ def test_requests_share_a_connection_until_it_idles(monkeypatch):
                 await endpoint.request(subpath="missing")
             return [first, second, third, text, missing.value.status]
         finally:
+            await rasa_speedups.close_shared_session()
             await runner.cleanup()
 
     first, second, third, text, status = asyncio.run(scenario())
@@ -146,6 +148,7 @@ def test_each_event_loop_gets_its_own_session():
         try:
             return await EndpointConfig(url).request(json={"ok": True})
         finally:
+            await rasa_speedups.close_shared_session()
             await runner.cleanup()
 
     assert asyncio.run(one_call())["echo"] == {"ok": True}
