@@ -60,6 +60,17 @@ def supervised_pid(work: Path, program: str) -> int:
     return int(output) if output.isdigit() else 0
 
 
+def ask(nginx_port: int, sender: str, question: str) -> None:
+    """One REST message through nginx; it must be answered."""
+    reply = requests.post(
+        f"http://127.0.0.1:{nginx_port}/webhooks/rest/webhook",
+        json={"sender": sender, "message": question},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+    assert reply.status_code == 200 and reply.json(), reply.text
+
+
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).ok
@@ -96,24 +107,12 @@ def test_one_conversation_across_two_instances_behind_nginx(trained_model, servi
         sender = f"cluster-{uuid.uuid4().hex[:8]}"
         questions = ["lupa password sscasn gimana", "batas usia cpns berapa"] * 3
         for question in questions:
-            reply = requests.post(
-                f"http://127.0.0.1:{ports['nginx']}/webhooks/rest/webhook",
-                json={"sender": sender, "message": question},
-                headers={"Authorization": f"Bearer {TOKEN}"},
-                timeout=30,
-            )
-            assert reply.status_code == 200 and reply.json(), reply.text
+            ask(ports["nginx"], sender, question)
         # kill -9 one instance: nginx sends everything to the other, supervisord restarts it.
         killed = supervised_pid(tmp_path, "rasa1")
         os.kill(killed, signal.SIGKILL)
         for question in questions[:2]:
-            reply = requests.post(
-                f"http://127.0.0.1:{ports['nginx']}/webhooks/rest/webhook",
-                json={"sender": sender, "message": question},
-                headers={"Authorization": f"Bearer {TOKEN}"},
-                timeout=30,
-            )
-            assert reply.status_code == 200 and reply.json(), reply.text
+            ask(ports["nginx"], sender, question)
         deadline = time.monotonic() + 180
         while not _answers(f"http://127.0.0.1:{first_rasa}/"):
             assert time.monotonic() < deadline, "the killed instance was not restarted"
