@@ -18,7 +18,6 @@ import functools
 import hashlib
 import hmac
 import math
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.ledger.models import Agent, AgentSession, LoginThrottle
 
 ROLES = ("agent", "supervisor")
-SESSION_LIFETIME = dt.timedelta(hours=int(os.environ.get("SSCN_CONSOLE_SESSION_HOURS", "10")))
+SESSION_LIFETIME = dt.timedelta(hours=10)  # default of SSCN_CONSOLE_SESSION_HOURS
 MIN_PASSWORD_CHARS = 10
 MAX_USERNAME_CHARS = 60
 MAX_DISPLAY_NAME_CHARS = 120
@@ -107,16 +106,6 @@ class ThrottlePolicy:
     max_wait: dt.timedelta = dt.timedelta(minutes=15)
     forget_after: dt.timedelta = dt.timedelta(hours=1)  # quiet time that clears a count
 
-    @classmethod
-    def from_env(cls) -> ThrottlePolicy:
-        return cls(
-            per_account=int(os.environ.get("SSCN_CONSOLE_LOGIN_LIMIT", "5")),
-            per_source=int(os.environ.get("SSCN_CONSOLE_LOGIN_SOURCE_LIMIT", "20")),
-            max_wait=dt.timedelta(
-                minutes=int(os.environ.get("SSCN_CONSOLE_LOGIN_MAX_WAIT_MINUTES", "15"))
-            ),
-        )
-
     def wait_after(self, failures: int, limit: int) -> dt.timedelta | None:
         """How long a key with ``failures`` must wait: doubling from the limit on."""
         if failures < limit:
@@ -180,10 +169,12 @@ class AgentStore:
         sessions: sessionmaker,
         clock: Callable[[], dt.datetime] = utcnow,
         policy: ThrottlePolicy | None = None,
+        session_lifetime: dt.timedelta = SESSION_LIFETIME,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._policy = policy or ThrottlePolicy.from_env()
+        self._session_lifetime = session_lifetime
+        self._policy = policy or ThrottlePolicy()
         self._throttle = Throttle(sessions, self._policy)
 
     def add(self, username: str, display_name: str, role: str, password: str) -> Agent:
@@ -274,7 +265,7 @@ class AgentStore:
                     agent_id=agent.id,
                     csrf_token=secrets.token_urlsafe(32),
                     created_at=now,
-                    expires_at=now + SESSION_LIFETIME,
+                    expires_at=now + self._session_lifetime,
                 )
             )
         return token

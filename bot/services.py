@@ -1,11 +1,29 @@
-"""Build the long-lived objects a process needs, once."""
+"""The composition root: every long-lived object of a process, built once from its settings.
+
+A process's entry point (action server, Rasa channels, console, CLI) builds one
+``Services(settings)`` and hands it on; nothing else opens a database engine or
+reads the environment. Each object is built on first use, so a command that
+needs only the knowledge base never connects to the ledger.
+"""
 
 from __future__ import annotations
 
-from functools import cached_property
+import datetime as dt
+from functools import cache, cached_property
 
-from bot.config import Settings
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.agents import AgentStore, ThrottlePolicy
+from bot.config import Settings, current_settings
+from bot.intake import IntakeDesk
 from bot.kb.store import KnowledgeBaseStore
+from bot.ledger.calendar import WorkingCalendar, configured_calendar
+from bot.ledger.crypto import FieldCipher, cipher_for
+from bot.ledger.db import DEFAULT_URL, make_engine, make_sessionmaker
+from bot.ledger.messages import MessageLog
+from bot.ledger.outbox import Outbox
+from bot.ledger.service import Ledger
 from bot.nlu_data import Example, examples_by_intent, read_examples
 from bot.seasons import SeasonStore
 from bot.topics import TopicClassifier
@@ -16,11 +34,69 @@ NON_QUESTION_INTENTS = ("out_of_scope", "greeting", "thanks", "goodbye", "affirm
 
 
 class Services:
-    """The knowledge base, the season calendar and the topic classifier, built on first use."""
+    """Engine, calendar, ledger, message log, agents, knowledge base... of one process."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings.from_env()
+        self.settings = settings or current_settings()
 
+    # --- Ledger database ----------------------------------------------------
+    @cached_property
+    def engine(self) -> Engine:
+        """The one engine of the ledger database in this process."""
+        return make_engine(
+            self.settings.database_url or DEFAULT_URL,
+            connect_timeout=self.settings.db_connect_timeout,
+        )
+
+    @cached_property
+    def sessions(self) -> sessionmaker:
+        return make_sessionmaker(self.engine)
+
+    @cached_property
+    def cipher(self) -> FieldCipher:
+        """Encrypts NIK and contacts (``SSCN_LEDGER_KEY``, else a development key)."""
+        return cipher_for(self.settings.ledger_key, self.settings.var_dir / "ledger.key")
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """Service hours, holidays, cuti bersama and the days-off file Humas edits."""
+        settings = self.settings
+        return configured_calendar(
+            settings.service_hours, settings.days_off_file, settings.timezone
+        )
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.sessions, self.cipher, self.calendar)
+
+    @cached_property
+    def message_log(self) -> MessageLog:
+        return MessageLog(self.sessions, claim_seconds=self.settings.message_claim_seconds)
+
+    @cached_property
+    def agents(self) -> AgentStore:
+        settings = self.settings
+        policy = ThrottlePolicy(
+            per_account=settings.console_login_limit,
+            per_source=settings.console_login_source_limit,
+            max_wait=dt.timedelta(minutes=settings.console_login_max_wait_minutes),
+        )
+        return AgentStore(
+            self.sessions,
+            policy=policy,
+            session_lifetime=dt.timedelta(hours=settings.console_session_hours),
+        )
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.settings.outbox_dir, self.cipher)
+
+    @cached_property
+    def intake(self) -> IntakeDesk:
+        """Files the bot's cases, spooling them in the outbox while the ledger is down."""
+        return IntakeDesk(self.ledger, self.outbox, self.settings.outbox_retry_seconds)
+
+    # --- Knowledge and language -------------------------------------------
     @cached_property
     def examples(self) -> list[Example]:
         return read_examples(self.settings.nlu_dir)
@@ -40,3 +116,10 @@ class Services:
     @cached_property
     def topics(self) -> TopicClassifier:
         return TopicClassifier.from_examples(self.examples)
+
+
+@cache
+def process_services() -> Services:
+    """The services of this process, for the objects Rasa builds itself (channels,
+    tracker and lock stores) and so cannot be handed them."""
+    return Services(current_settings())

@@ -3,6 +3,12 @@
 Defaults follow BKN's walk-in service standard (2019 report, 2.3.2.1):
 Monday-Thursday 08.00-15.30 WIB with a break 12.00-12.30, Friday 08.30-16.00
 WIB with a break 11.30-12.30; weekends and public holidays are not worked.
+
+Days off: Indonesia's public holidays and the cuti bersama the ``holidays``
+package knows (its "government" category, which follows the yearly SKB of three
+ministers), plus the file Humas edits (``SSCN_DAYS_OFF_FILE``) for the years the
+package does not cover yet, or for a change: a date under ``libur`` is a day off,
+a date under ``masuk`` is worked although the package lists it.
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
+import yaml
 
 Interval = tuple[dt.time, dt.time]
 WIB = ZoneInfo("Asia/Jakarta")
@@ -40,10 +48,13 @@ class WorkingCalendar:
     hours: Mapping[int, tuple[Interval, ...]] = field(default_factory=lambda: dict(DEFAULT_HOURS))
     extra_days_off: frozenset[dt.date] = frozenset()
     timezone: ZoneInfo = WIB
+    extra_working_days: frozenset[dt.date] = frozenset()
+    names: Mapping[dt.date, str] = field(default_factory=dict)  # names of extra days off
 
     @cached_property
     def _public_holidays(self) -> holidays.HolidayBase:
-        return holidays.Indonesia()  # fills years lazily on lookup
+        # Fills years lazily on lookup; "government" adds the cuti bersama.
+        return holidays.Indonesia(categories=("public", "government"), language="id")
 
     @cached_property
     def _windows_of_day(self) -> dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]]:
@@ -56,7 +67,7 @@ class WorkingCalendar:
         if windows is None:
             worked = (
                 bool(self.hours.get(day.weekday()))
-                and day not in self._public_holidays
+                and (day not in self._public_holidays or day in self.extra_working_days)
                 and day not in self.extra_days_off
             )
             windows = tuple(
@@ -75,7 +86,9 @@ class WorkingCalendar:
 
     def holiday_name(self, day: dt.date) -> str | None:
         if day in self.extra_days_off:
-            return "cuti bersama"
+            return self.names.get(day) or "cuti bersama"
+        if day in self.extra_working_days:
+            return None
         return self._public_holidays.get(day)
 
     def add_working_days(self, received: dt.datetime, days: int) -> dt.datetime:
@@ -173,16 +186,96 @@ class WorkingCalendar:
         worked[known] = before[index] + inside
         return worked
 
-    def working_day_length(self, day: dt.date) -> float:
-        """Seconds of service hours on a working day's weekday."""
-        return sum(
-            (dt.datetime.combine(day, closes) - dt.datetime.combine(day, opens)).total_seconds()
-            for opens, closes in self.hours.get(day.weekday(), ())
-        )
-
 
 def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
     day = first
     while day <= last:
         yield day
         day += dt.timedelta(days=1)
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_service_hours(text: str) -> dict[int, tuple[Interval, ...]]:
+    """``"mon-thu 08:00-12:00,12:30-15:30; fri 08:30-11:30,12:30-16:00"`` as weekday
+    (0 = Monday) -> opening windows; ``ValueError`` names what is wrong."""
+    hours: dict[int, tuple[Interval, ...]] = {}
+    for part in filter(None, (chunk.strip() for chunk in text.split(";"))):
+        days, _, windows = part.partition(" ")
+        first, _, last = days.lower().partition("-")
+        try:
+            start, end = _DAY_NAMES.index(first), _DAY_NAMES.index(last or first)
+        except ValueError as error:
+            raise ValueError(f"unknown day in {part!r} (use mon..sun)") from error
+        parsed = tuple(_window(window) for window in windows.split(",") if window.strip())
+        if not parsed or start > end:
+            raise ValueError(f"no opening hours in {part!r}")
+        for opening, closing in parsed:
+            if opening >= closing:
+                raise ValueError(f"window closes before it opens in {part!r}")
+        for weekday in range(start, end + 1):
+            hours[weekday] = parsed
+    if not hours:
+        raise ValueError("no service hours given")
+    return hours
+
+
+def _window(text: str) -> Interval:
+    opens, _, closes = text.strip().partition("-")
+    return dt.time.fromisoformat(opens.strip()), dt.time.fromisoformat(closes.strip())
+
+
+@dataclass(frozen=True)
+class DaysOff:
+    """The days-off file: dates off (with names) and listed holidays worked anyway."""
+
+    off: Mapping[dt.date, str]
+    worked: frozenset[dt.date]
+
+
+def read_days_off(path: Path) -> DaysOff:
+    """Read ``libur: [{tanggal, nama}]`` and ``masuk: [{tanggal}]``; a missing file is
+    no extra day. ``ValueError`` names a malformed entry."""
+    if not path.exists():
+        return DaysOff({}, frozenset())
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: expected 'libur' and 'masuk' lists")
+    off = {
+        _date(entry, path): str(entry.get("nama") or "cuti bersama")
+        for entry in _list(document, "libur", path)
+    }
+    worked = frozenset(_date(entry, path) for entry in _list(document, "masuk", path))
+    return DaysOff(off, worked)
+
+
+def _list(document: dict, key: str, path: Path) -> list[dict]:
+    entries = document.get(key) or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ValueError(f"{path}: '{key}' must be a list of entries with 'tanggal'")
+    return entries
+
+
+def _date(entry: dict, path: Path) -> dt.date:
+    value = entry.get("tanggal")
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as error:
+        raise ValueError(f"{path}: tanggal {value!r} is not YYYY-MM-DD") from error
+
+
+def configured_calendar(
+    service_hours: str, days_off_file: Path, timezone: ZoneInfo
+) -> WorkingCalendar:
+    """The calendar the settings describe (service hours, days-off file, time zone)."""
+    days_off = read_days_off(days_off_file)
+    return WorkingCalendar(
+        hours=parse_service_hours(service_hours),
+        extra_days_off=frozenset(days_off.off),
+        timezone=timezone,
+        extra_working_days=days_off.worked,
+        names=dict(days_off.off),
+    )

@@ -33,7 +33,12 @@ class FieldCipher:
 
 def cipher_from_env(dev_key_file: Path = DEV_KEY_FILE) -> FieldCipher:
     """``SSCN_LEDGER_KEY``, or on a laptop a key generated once under ``var/``."""
-    key = os.environ.get("SSCN_LEDGER_KEY")
+    return cipher_for(os.environ.get("SSCN_LEDGER_KEY"), dev_key_file)
+
+
+def cipher_for(key: str | None, dev_key_file: Path = DEV_KEY_FILE) -> FieldCipher:
+    """A cipher with ``key``; without one, a development key generated once into
+    ``dev_key_file``."""
     if key:
         return FieldCipher(key)
     if not dev_key_file.exists():

@@ -26,13 +26,14 @@ def database_url() -> str:
     return os.environ.get("SSCN_DATABASE_URL") or DEFAULT_URL
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """A 2.0-style engine; SQLite gets WAL, foreign keys and a patient lock timeout."""
+def make_engine(url: str | None = None, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
+    """A 2.0-style engine; SQLite gets WAL, foreign keys and a patient lock timeout;
+    PostgreSQL connections give up after ``connect_timeout`` seconds."""
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         connect_args = (
-            {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+            {"connect_timeout": connect_timeout}
             if parsed.get_backend_name() == "postgresql"
             else {}
         )

@@ -23,7 +23,7 @@ def test_weekends_and_public_holidays_are_not_working_days():
     assert not CALENDAR.is_working_day(dt.date(2026, 11, 28))  # Saturday
     assert not CALENDAR.is_working_day(dt.date(2026, 8, 17))  # Independence Day
     assert not CALENDAR.is_working_day(dt.date(2026, 12, 25))  # Christmas
-    assert CALENDAR.holiday_name(dt.date(2026, 8, 17)) == "Independence Day"
+    assert CALENDAR.holiday_name(dt.date(2026, 8, 17)) == "Hari Kemerdekaan Republik Indonesia"
 
 
 def test_extra_days_off_count_as_holidays():
