@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
 from actions.intake import awaiting_escalation, channel_of, offer_escalation, start_intake
-from actions.runtime import intake_desk, seasons, services
+from actions.runtime import desk, seasons, services
 from actions.smalltalk import ActionOutOfScope
 from bot.answers import (
     COMPLAINT_SUGGESTION_PROMPT,
@@ -129,7 +129,7 @@ class ActionAnswer(GuardedAction):
             # Off the turn's path: the reply does not wait for this statistic.
             asyncio.get_running_loop().run_in_executor(
                 None,
-                intake_desk().record_lookup,
+                desk().record_lookup,
                 channel_of(tracker),
                 lookup.match.entry.id if lookup.match else None,
                 text,

@@ -11,10 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import intake_desk
+from actions.runtime import desk, services
 from bot.dates import format_date_id
-from bot.inbound import MAX_MESSAGE_CHARS, NIK_REDACTED, TRUNCATED
-from bot.ledger.calendar import WIB
+from bot.inbound import NIK_REDACTED, TRUNCATED
 
 REQUEST_INTENTS = ("question", "complaint", "nlu_fallback")
 
@@ -49,13 +48,13 @@ async def announce_waiting_ticket(
     key = tracker.get_slot("pending_intake")
     if not key:
         return []
-    receipt = await asyncio.to_thread(intake_desk().filed_from_outbox, key)
+    receipt = await asyncio.to_thread(desk().filed_from_outbox, key)
     if receipt is None:
         return []
     dispatcher.utter_message(
         response="utter_case_filed_later",
         ticket=receipt.ticket,
-        due_date=format_date_id(receipt.due_at.astimezone(WIB).date()),
+        due_date=format_date_id(receipt.due_at.astimezone(services.settings.timezone).date()),
     )
     return [SlotSet("pending_intake", None)]
 
@@ -74,7 +73,8 @@ class GuardedAction(Action, metaclass=ABCMeta):
             dispatcher.utter_message(response="utter_nik_warning")
         if (tracker.latest_message.get("metadata") or {}).get(TRUNCATED):
             dispatcher.utter_message(
-                response="utter_truncated", max_chars=f"{MAX_MESSAGE_CHARS:,}".replace(",", ".")
+                response="utter_truncated",
+                max_chars=f"{services.settings.max_message_chars:,}".replace(",", "."),
             )
         events = await announce_waiting_ticket(dispatcher, tracker)
         return events + await self.respond(dispatcher, tracker, domain)

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction
 from actions.intake import channel_of, start_intake
-from actions.runtime import intake_desk
+from actions.runtime import desk
 from bot.intake import LedgerUnavailable
 
 
@@ -38,7 +38,7 @@ class ActionStatusCheck(GuardedAction):
         events: list[EventType] = [SlotSet("awaiting", None)]
         try:
             status = await asyncio.to_thread(
-                intake_desk().status, channel_of(tracker), tracker.sender_id, ticket
+                desk().applicant_status, channel_of(tracker), tracker.sender_id, ticket
             )
         except LedgerUnavailable:
             pending = tracker.get_slot("pending_intake") and not ticket

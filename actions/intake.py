@@ -13,11 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import latest_intent, shared_nik
-from actions.runtime import intake_desk, services
+from actions.runtime import desk, services
 from bot.dates import format_date_id
 from bot.inbound import sealed_contacts
 from bot.intake import PUBLIC_CHANNELS, Receipt
-from bot.ledger.calendar import WIB
 from bot.ledger.service import CASE_KINDS, SLA_WORKING_DAYS, NewCase
 from bot.privacy import NIK_PLACEHOLDER, redact_personal_data
 from bot.topics import load_topics
@@ -255,7 +254,7 @@ def new_case(tracker: Tracker) -> NewCase:
 
 
 def due_text(receipt_due) -> str:
-    return format_date_id(receipt_due.astimezone(WIB).date())
+    return format_date_id(receipt_due.astimezone(services.settings.timezone).date())
 
 
 class ActionFileCase(Action):
@@ -269,7 +268,7 @@ class ActionFileCase(Action):
     ) -> list[EventType]:
         if not tracker.get_slot("case_description"):
             return clear_form_slots()  # the applicant cancelled the intake
-        receipt: Receipt = await asyncio.to_thread(intake_desk().submit, new_case(tracker))
+        receipt: Receipt = await asyncio.to_thread(desk().file, new_case(tracker))
         events = clear_form_slots()
         if receipt.queued:
             dispatcher.utter_message(response="utter_case_queued")

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction
 from actions.intake import channel_of
-from actions.runtime import intake_desk
+from actions.runtime import desk
 from bot.ledger.db import UNAVAILABLE
 
 # Longest phrase first: "sangat puas" before "puas", "tidak puas" before "puas".
@@ -48,7 +48,7 @@ class ActionStoreRating(GuardedAction):
         if rating is not None:
             try:
                 case = await asyncio.to_thread(
-                    intake_desk().ledger.rate, channel_of(tracker), tracker.sender_id, rating
+                    desk().rate, channel_of(tracker), tracker.sender_id, rating
                 )
             except UNAVAILABLE:
                 case = None

@@ -1,17 +1,15 @@
-"""Objects shared by every action of this action-server process."""
+"""The action server's composition root: its services, built once from its settings."""
 
 from __future__ import annotations
 
-from functools import cache
-
-from bot.intake import IntakeDesk
+from bot.config import current_settings
+from bot.desk import CaseDesk
 from bot.services import Services
 
-services = Services()
+services = Services(current_settings())
 seasons = services.seasons
 
 
-@cache
-def intake_desk() -> IntakeDesk:
-    """The ledger and its outbox, opened on first use."""
-    return IntakeDesk.from_env()
+def desk() -> CaseDesk:
+    """Every case operation the actions need (filing, status, rating, lookups)."""
+    return services.desk  # looked up per call: tests give the module other services

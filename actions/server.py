@@ -25,11 +25,9 @@ from sanic.response import HTTPResponse
 from actions.runtime import services
 from bot.gc_freeze import freeze_startup_objects
 from bot.kb.store import KnowledgeBaseError
-from bot.secret_values import read_secret
 
 logger = logging.getLogger(__name__)
 TOKEN_HEADER = "X-SSCN-Action-Token"
-TOKEN_ENV = "SSCN_ACTION_TOKEN"
 OPEN_PATHS = frozenset({"/health"})
 
 
@@ -57,6 +55,8 @@ def build_app(token: str, actions_package: str = "actions") -> Sanic:
         except KnowledgeBaseError:
             logger.exception("knowledge base unusable at start; actions will say so")
         await asyncio.to_thread(lambda: services.topics)
+        if services.outbox.keys():
+            services.intake.start_retrying()  # filings an earlier run left in the outbox
         frozen = freeze_startup_objects()
         logger.info("action server ready (%d start-up objects frozen)", frozen)
 
@@ -74,11 +74,12 @@ def build_app(token: str, actions_package: str = "actions") -> Sanic:
 def main() -> None:
     """Serve until stopped; refuses to start without the shared secret."""
     os.umask(0o077)
-    logging.basicConfig(level=os.environ.get("SSCN_LOG_LEVEL", "INFO"))
-    token = read_secret(TOKEN_ENV, required=True)
-    app = build_app(token)
-    host = os.environ.get("SSCN_ACTIONS_HOST", "127.0.0.1")
-    port = int(os.environ.get("SSCN_ACTIONS_PORT", "5055"))
+    settings = services.settings
+    logging.basicConfig(level=settings.log_level)
+    if not settings.action_token:
+        raise SystemExit("SSCN_ACTION_TOKEN (or SSCN_ACTION_TOKEN_FILE) must be set")
+    app = build_app(settings.action_token)
+    host, port = settings.actions_host, settings.actions_port
     logger.info("action server on http://%s:%s", host, port)
     app.run(host=host, port=port, workers=1, access_log=False)
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.agents import AgentStore, ThrottlePolicy
 from bot.config import Settings, current_settings
+from bot.desk import CaseDesk
+from bot.desk_deliveries import ApplicantPort, Deliveries
 from bot.intake import IntakeDesk
 from bot.kb.store import KnowledgeBaseStore
 from bot.ledger.calendar import WorkingCalendar, configured_calendar
@@ -27,6 +29,7 @@ from bot.ledger.service import Ledger
 from bot.nlu_data import Example, examples_by_intent, read_examples
 from bot.seasons import SeasonStore
 from bot.topics import TopicClassifier
+from bot.unit_directory import UnitDirectory
 
 # Intents whose examples are certainly not FAQ questions: negatives when the
 # knowledge base calibrates its threshold.
@@ -88,8 +91,30 @@ class Services:
         )
 
     @cached_property
+    def units(self) -> UnitDirectory:
+        return UnitDirectory(self.sessions)
+
+    @cached_property
     def outbox(self) -> Outbox:
         return Outbox(self.settings.outbox_dir, self.cipher)
+
+    @cached_property
+    def outbound(self) -> ApplicantPort:
+        """The way to applicants' conversations: Rasa's HTTP API."""
+        from channels.outbound import Outbound  # the adapter; bot/ needs only the port
+
+        return Outbound(self.settings.rasa_url, self.settings.rasa_auth_token)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        return Deliveries(self.sessions, self.outbound)
+
+    @cached_property
+    def desk(self) -> CaseDesk:
+        """Every operation on a case, for the actions and the console."""
+        return CaseDesk(
+            self.ledger, self.agents, self.intake, lambda: self.deliveries, self.cipher
+        )
 
     @cached_property
     def intake(self) -> IntakeDesk:

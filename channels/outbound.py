@@ -6,27 +6,45 @@ the conversation through Rasa's HTTP API with ``output_channel=latest``: Rasa
 hands it to the output channel of the applicant's latest input channel (web
 chat socket, Telegram Bot API, X reply queue), records it in the tracker store
 (so the transcript shows it) and the channel records it in the message log.
+This is the case desk's ``ApplicantPort`` (bot/desk_deliveries.py).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 
+from bot.desk_deliveries import DeliveryError, Undeliverable
 from bot.rasa_auth import api_headers
+from bot.vocabulary import PUSH_CHANNELS
 
-# Channels whose applicant can receive a message we send first (REST cannot).
-PUSH_CHANNELS = frozenset({"webchat", "telegram", "twitter"})
+# "/intent" or "/intent{...}": what a button sends instead of text.
+_PAYLOAD = re.compile(r"^/([A-Za-z_][\w-]*)(\{.*\})?$", re.DOTALL)
+# Words for the payloads of buttons whose offer is no longer in the transcript.
+_INTENT_WORDS = {
+    "affirm": "Ya",
+    "deny": "Tidak",
+    "feedback_helpful": "Membantu",
+    "feedback_unhelpful": "Tidak membantu",
+    "human": "Minta petugas",
+    "question": "Pertanyaan",
+    "rate": "Penilaian",
+}
 
 
-class OutboundError(RuntimeError):
-    """The message could not be handed to Rasa, or the applicant's channel cannot push."""
+class OutboundError(DeliveryError):
+    """Rasa could not be reached or refused the request (retry later)."""
+
+
+class CannotPush(OutboundError, Undeliverable):
+    """The applicant's channel cannot receive a message we send first (REST)."""
 
 
 class Outbound:
-    def __init__(self, rasa_url: str, token: str | None, timeout: float = 30.0) -> None:
-        """``token`` is the JWT secret of Rasa's API; empty: ``SSCN_RASA_AUTH_TOKEN[_FILE]``."""
+    def __init__(self, rasa_url: str, token: str | None, timeout: float = 10.0) -> None:
+        """``token`` is the JWT secret of Rasa's API (``SSCN_RASA_AUTH_TOKEN``)."""
         self._rasa_url = rasa_url.rstrip("/")
         self._token = token or None
         self._timeout = timeout
@@ -46,10 +64,10 @@ class Outbound:
         """Deliver ``text`` on the applicant's latest channel; returns that channel."""
         text = text.strip()
         if not text:
-            raise OutboundError("empty message")
+            raise CannotPush("empty message")
         channel = self.latest_channel(conversation_id)
         if channel not in PUSH_CHANNELS:
-            raise OutboundError(f"cannot send to a {channel or 'unknown'} conversation")
+            raise CannotPush(f"cannot send to a {channel or 'unknown'} conversation")
         event: dict[str, Any] = {
             "event": "bot",
             "text": text,
@@ -72,26 +90,10 @@ class Outbound:
         self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "resume"}], {})
 
     def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
-        """Every message of the conversation, all sessions: ``{at, who, text, author}``."""
+        """Every message of the conversation, all sessions: ``{at, who, text, author,
+        clicked}``; a button the applicant pressed reads as the button's title."""
         tracker = self._get(f"/conversations/{conversation_id}/tracker", {"include_events": "ALL"})
-        lines = []
-        for event in tracker.get("events") or []:
-            if event.get("event") == "user":
-                who, author = "applicant", "applicant"
-            elif event.get("event") == "bot":
-                author = (event.get("metadata") or {}).get("author") or "bot"
-                who = "agent" if author.startswith("agent") else "bot"
-            else:
-                continue
-            lines.append(
-                {
-                    "at": event.get("timestamp"),
-                    "who": who,
-                    "author": author,
-                    "text": event.get("text") or "",
-                }
-            )
-        return lines
+        return transcript_lines(tracker.get("events") or [])
 
     def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         return self._request("GET", path, params=params)
@@ -113,3 +115,42 @@ class Outbound:
         if response.status_code >= 400:
             raise OutboundError(f"Rasa answered {response.status_code}: {response.text[:200]}")
         return response.json()
+
+
+def transcript_lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tracker events as transcript lines; a payload the applicant sent by pressing a
+    button shows that button's title (``clicked`` True), never the raw payload."""
+    lines: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}  # payload -> title of the buttons last offered
+    for event in events:
+        kind = event.get("event")
+        if kind == "bot":
+            author = (event.get("metadata") or {}).get("author") or "bot"
+            buttons = (event.get("data") or {}).get("buttons") or []
+            titles = {
+                str(b.get("payload")): str(b.get("title") or "")
+                for b in buttons
+                if isinstance(b, dict) and b.get("payload")
+            }
+            who = "agent" if author.startswith("agent") else "bot"
+            line = {"who": who, "author": author, "text": event.get("text") or ""}
+            if buttons:
+                line["buttons"] = [title for title in titles.values() if title]
+        elif kind == "user":
+            text, clicked = _as_typed(event.get("text") or "", titles)
+            line = {"who": "applicant", "author": "applicant", "text": text, "clicked": clicked}
+        else:
+            continue
+        lines.append({"at": event.get("timestamp"), **line})
+    return lines
+
+
+def _as_typed(text: str, titles: dict[str, str]) -> tuple[str, bool]:
+    """What the applicant chose: the button's title for a payload, else the text."""
+    if text in titles and titles[text]:
+        return titles[text], True
+    match = _PAYLOAD.match(text.strip())
+    if match is None:
+        return text, False
+    intent = match.group(1)
+    return f"[{_INTENT_WORDS.get(intent) or intent.replace('_', ' ')}]", True

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 
+from bot.services import Services
 from console.app import create_app
 
 
-def serve(args: argparse.Namespace) -> int:
-    port = args.port or int(os.environ.get("SSCN_CONSOLE_PORT", "8080"))
-    app = create_app()
+def serve(args: argparse.Namespace, services: Services | None = None) -> int:
+    """Serve on ``args.host``/``args.port`` (default ``SSCN_CONSOLE_HOST``/``_PORT``)."""
+    services = services or Services()
+    port = args.port or services.settings.console_port
+    app = create_app(services)
     app.run(host=args.host, port=port, access_log=False, workers=1, auto_reload=False)
     return 0

@@ -8,15 +8,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.case_status import STATUS_LABELS
+from bot.desk import RATING_LABELS as RATING_WORDS
 from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import Status
-from bot.ledger.models import Case
+from bot.ledger.models import Case, CaseEvent
 from bot.ledger.service import Ledger
 from bot.privacy import redact_personal_data
 from bot.topics import load_topics
+from bot.vocabulary import CaseEventType as Event
 
 NEARLY_DUE_WORKING_DAYS = 2
-RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}
+STATUS_WORDS = {status.value: label for status, label in STATUS_LABELS.items()}
+EVENT_WORDS = {
+    Event.CREATED: "kasus diterima",
+    Event.STATUS: "status diubah",
+    Event.REASON: "alasan",
+    Event.ASSIGNED: "diteruskan ke unit",
+    Event.ASSIGNED_AGENT: "ditugaskan ke petugas",
+    Event.TAKEN_OVER: "percakapan diambil alih",
+    Event.HANDED_BACK: "dikembalikan ke asisten",
+    Event.AGENT_REPLY: "balasan petugas",
+    Event.NOTE: "catatan internal",
+    Event.RATED: "penilaian pemohon",
+    Event.NIK_REVEALED: "NIK dibuka",
+    Event.CONTACT_REVEALED: "kontak dibuka",
+    Event.DUPLICATE_OF: "ditandai duplikat dari",
+    Event.MERGED: "digabungkan dengan",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,42 @@ def split_contacts(stored: str) -> list[str]:
 def redacted_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Transcript lines with personal data redacted from their text."""
     return [{**line, "text": redact(line.get("text"))} for line in lines]
+
+
+def event_lines(events: list[CaseEvent], names: dict[int, str]) -> list[dict[str, str]]:
+    """A case's history in words: when, who, what, from which value to which."""
+
+    def value(type_: str, text: str | None) -> str:
+        if not text:
+            return ""
+        if type_ == Event.STATUS:
+            return STATUS_WORDS.get(text, text)
+        if type_ == Event.ASSIGNED_AGENT and text.isdigit():
+            return names.get(int(text), text)
+        if type_ == Event.RATED and text.isdigit():
+            return RATING_WORDS.get(int(text), text)
+        return redact(text)
+
+    return [
+        {
+            "at": local(event.at),
+            "actor": event.actor,
+            "what": EVENT_WORDS.get(event.type, event.type),
+            "old": value(event.type, event.old),
+            "new": value(event.type, event.new),
+        }
+        for event in events
+    ]
+
+
+def transcript_authors(lines: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Who wrote each transcript line, in words: the applicant, the assistant or the
+    agent's display name."""
+    labels = {"applicant": "Pemohon", "bot": "Asisten"}
+    return [
+        {**line, "author": names.get(line["author"]) or labels.get(line["author"], line["author"])}
+        for line in lines
+    ]
 
 
 def queue_rows(

@@ -196,3 +196,29 @@ class KbLookup(Base):
     channel = Column(String(20), nullable=False)
     faq_id = Column(String(80))  # None: no entry was good enough
     text = Column(Text)  # only for unanswered questions, personal data redacted
+
+
+class Delivery(Base):
+    """A message or bot switch the case desk owes a conversation (transactional outbox).
+
+    Written in the same transaction as the case change that causes it, handed to the
+    applicant's channel after commit, in ``id`` order per conversation; one that could
+    not be handed over stays ``pending`` (retried) and is shown on the case page.
+    """
+
+    __tablename__ = "deliveries"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    conversation_id = Column(String(200), nullable=False)
+    kind = Column(String(20), nullable=False)  # send | pause | resume
+    text = Column(Text)
+    buttons = Column(Text)  # JSON list of {title, payload}
+    author = Column(String(100), nullable=False)
+    state = Column(String(20), nullable=False, default="pending")  # see bot/desk_deliveries.py
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_at = Column(UTCDateTime)  # when a process began handing it over
+    last_error = Column(Text)
+    created_at = Column(UTCDateTime, nullable=False)
+    delivered_at = Column(UTCDateTime)
+
+    __table_args__ = (Index("ix_deliveries_state_conversation", "state", "conversation_id", "id"),)

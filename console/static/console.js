@@ -63,23 +63,39 @@ function renderTranscript(list, lines) {
   }
 }
 
-function live(element, render) {
+function live(element, render, onError) {
   const url = element.dataset.live + window.location.search;
-  setInterval(async () => {
+  const refresh = async () => {
     try {
       const reply = await fetch(url, { headers: { Accept: "application/json" } });
-      if (reply.ok) render(element, await reply.json());
+      const body = await reply.json();
+      if (reply.ok) {
+        render(element, body);
+        element.removeAttribute("aria-busy");
+        if (onError) onError("");
+      } else if (onError) {
+        onError(body.error || "Gagal memuat.");
+      }
     } catch (error) {
       /* offline for a moment: the next round retries */
     }
-  }, REFRESH_MS);
+  };
+  refresh();
+  setInterval(refresh, REFRESH_MS);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   const queue = document.querySelector("#queue[data-live]");
   if (queue) live(queue, renderQueue);
   const transcript = document.querySelector("#transcript[data-live]");
-  if (transcript) live(transcript, renderTranscript);
+  const notice = document.querySelector("#transcript-notice");
+  if (transcript) {
+    live(transcript, renderTranscript, (message) => {
+      if (!notice) return;
+      notice.textContent = message;
+      notice.hidden = !message;
+    });
+  }
   const canned = document.querySelector("#canned");
   const reply = document.querySelector("#reply");
   if (canned && reply) {

@@ -174,12 +174,14 @@ def target(secure_console) -> Iterator[tuple]:
 
 def console_routes() -> list:
     """The console's routes as its router knows them (an app built in this process)."""
-    from console.app import ConsoleSettings, create_app
+    from bot.config import Settings
+    from bot.services import Services
+    from console.app import create_app
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SSCN_DATABASE_URL", "sqlite://")
-        patch.setenv("SSCN_LEDGER_KEY", LEDGER_KEY)
-        app = create_app(ConsoleSettings("http://127.0.0.1:9", "x", False), "fuzz_routes")
+    settings = Settings.from_env({}).replace(
+        database_url="sqlite://", ledger_key=LEDGER_KEY, rasa_url="http://127.0.0.1:9"
+    )
+    app = create_app(Services(settings), "fuzz_routes")
     routes = list(app.router.routes)
     assert len(routes) > 20, routes
     return routes

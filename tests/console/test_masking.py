@@ -27,7 +27,7 @@ def test_contacts_are_masked_and_their_reveal_is_recorded(console):
     assert shown.headers["Cache-Control"] == "no-store"
     event = console.ledger.get(ticket).events[-1]
     assert (event.type, event.actor) == ("contact_revealed", "ani")
-    assert "contact_revealed" in session.get(f"{console.url}/kasus/{ticket}", timeout=30).text
+    assert "kontak dibuka" in session.get(f"{console.url}/kasus/{ticket}", timeout=30).text
 
 
 def test_applicant_text_is_redacted_in_pages_and_feeds(console):

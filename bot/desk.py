@@ -1,0 +1,372 @@
+"""The case desk: every operation on a case, for the bot and for the agents.
+
+The actions and the console call only this module (django-helpdesk's single
+``update_ticket()``, Chatwoot's services). Each agent operation is one
+transaction: the case row is locked, the lifecycle checked, every change and its
+history event written, and whatever the applicant must receive (a message,
+pausing or resuming the bot) queued as a delivery in the same transaction
+(bot/desk_deliveries.py). Only after commit are the deliveries handed to the
+applicant's channel. So a database failure leaves nothing changed and nothing
+sent, and a Rasa failure leaves the case changed with its deliveries pending
+(shown on the case page, retried) instead of half an operation.
+
+Refusals (not the agent's case, an illegal status move, an empty message) raise
+:class:`DeskRefusal` with a short Indonesian message for the agent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.agents import AgentStore
+from bot.desk_deliveries import PAUSE, RESUME, SEND, Deliveries
+from bot.intake import IntakeDesk, PublicStatus, Receipt
+from bot.ledger.crypto import FieldCipher
+from bot.ledger.lifecycle import IllegalTransition, Status, check_transition
+from bot.ledger.models import Agent, Case, CaseEvent, Delivery, Unit
+from bot.ledger.service import Ledger, NewCase, UnknownCase, utcnow
+from bot.vocabulary import CaseEventType as Event
+
+MAX_TEXT_CHARS = 2000
+RATING_REQUEST = "Bagaimana penilaian Anda atas layanan kami?"
+# Permen PANRB 14/2017 scale; the payload is what the bot's rating action reads.
+RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}
+RATING_BUTTONS = [
+    {"title": label, "payload": f'/rate{{"csat_rating":"{value}"}}'}
+    for value, label in RATING_LABELS.items()
+]
+
+
+class DeskRefusal(ValueError):
+    """The operation is not allowed or its input is unusable (message in Indonesian)."""
+
+
+class NotYours(DeskRefusal):
+    """The case is assigned to another agent."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an operation did, for the agent: a notice and what is still owed."""
+
+    message: str
+    conversation_id: str | None = None  # set when deliveries were queued
+    undelivered: str | None = None  # why the applicant has not received them yet
+
+    @property
+    def notice(self) -> str:
+        if not self.undelivered:
+            return self.message
+        return (
+            f"{self.message} Pesan/aksi ke pemohon belum terkirim (akan dicoba lagi "
+            f"otomatis): {self.undelivered[:160]}"
+        )
+
+
+def greeting(agent: Agent) -> str:
+    return f"Halo, saya {agent.display_name}, petugas Helpdesk BKN. Saya bantu langsung ya 🙂"
+
+
+def may_act(agent: Agent, case: Case) -> bool:
+    """The assignee, anyone while the case is unassigned, a supervisor always."""
+    return agent.role == "supervisor" or case.assigned_agent_id in (None, agent.id)
+
+
+def checked_text(text: str) -> str:
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise DeskRefusal("Pesan kosong.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise DeskRefusal(f"Pesan terlalu panjang (maks. {MAX_TEXT_CHARS} karakter).")
+    return text
+
+
+class _Change:
+    """One operation's writes on one locked case, in one session."""
+
+    def __init__(self, session: Session, case: Case, actor: str, now: dt.datetime) -> None:
+        self.session, self.case, self.actor, self.now = session, case, actor, now
+
+    def event(self, type_: Event, old: str | None = None, new: str | None = None) -> None:
+        self.session.add(
+            CaseEvent(
+                case_id=self.case.id,
+                at=self.now,
+                actor=self.actor,
+                type=type_.value,
+                old=old,
+                new=new,
+            )
+        )
+        self.case.updated_at = self.now
+
+    def status(self, status: Status, reason: str | None = None) -> None:
+        old = Status(self.case.status)
+        try:
+            check_transition(old, status, reason)
+        except IllegalTransition as error:
+            raise DeskRefusal(str(error)) from error
+        self.case.status = status.value
+        if reason:
+            self.case.status_reason = reason
+        self.event(Event.STATUS, old=old.value, new=status.value)
+        if reason:
+            self.event(Event.REASON, new=reason)
+
+    def verify_if_new(self) -> None:
+        """A case acted on is verified first (the lifecycle allows no shortcut)."""
+        if self.case.status == Status.BELUM_DIVERIFIKASI.value:
+            self.status(Status.BELUM_DITINDAKLANJUTI)
+
+    def deliver(self, kind: str, text: str | None = None, buttons: list | None = None) -> None:
+        self.session.add(
+            Delivery(
+                case_id=self.case.id,
+                conversation_id=self.case.conversation_id,
+                kind=kind,
+                text=text,
+                buttons=json.dumps(buttons) if buttons else None,
+                author=self.actor if kind != SEND else f"agent:{self.actor}",
+                state="pending",
+                attempts=0,
+                created_at=self.now,
+            )
+        )
+
+
+class CaseDesk:
+    """File, take over, reply, hand back, forward, note, change status, resolve,
+    mark duplicate, reveal, rate, status: one call each."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        agents: AgentStore,
+        intake: IntakeDesk,
+        deliveries: Callable[[], Deliveries],
+        cipher: FieldCipher,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.ledger = ledger
+        self._cipher = cipher
+        self.agents = agents
+        self.intake = intake
+        self._deliveries = deliveries
+        self._clock = clock
+
+    @property
+    def deliveries(self) -> Deliveries:
+        """Built on first use: the bot's side (the action server) never needs them."""
+        return self._deliveries()
+
+    # --- The bot's side -----------------------------------------------------
+    def file(self, new: NewCase) -> Receipt:
+        """File a case from a conversation (spooled in the outbox while the ledger is down)."""
+        return self.intake.submit(new)
+
+    def filed_from_outbox(self, key: str) -> Receipt | None:
+        return self.intake.filed_from_outbox(key)
+
+    def applicant_status(
+        self, channel: str, channel_user: str, ticket: str | None
+    ) -> PublicStatus | None:
+        """A case's public status for its filer only (``LedgerUnavailable`` when down)."""
+        return self.intake.status(channel, channel_user, ticket)
+
+    def rate(self, channel: str, channel_user: str, rating: int) -> Case | None:
+        """The applicant's 1-4 rating of their latest resolved case, if any."""
+        return self.ledger.rate(channel, channel_user, rating)
+
+    def record_lookup(self, channel: str, faq_id: str | None, text: str) -> None:
+        self.intake.record_lookup(channel, faq_id, text)
+
+    # --- The agents' side -----------------------------------------------------
+    def take_over(self, ticket: str, agent: Agent) -> Outcome:
+        """Claim the case, pause the bot and greet the applicant."""
+        with self._change(ticket, agent, claim=True) as change:
+            if change.case.taken_over_by == agent.username:
+                return Outcome("Percakapan ini sudah Anda ambil alih.")
+            change.case.taken_over_by = agent.username
+            change.event(Event.TAKEN_OVER)
+            change.deliver(PAUSE)
+            change.deliver(SEND, greeting(agent))
+        return self._delivered(
+            change, "Percakapan diambil alih; asisten otomatis berhenti menjawab."
+        )
+
+    def hand_back(self, ticket: str, agent: Agent) -> Outcome:
+        """The bot answers the applicant again."""
+        with self._change(ticket, agent) as change:
+            change.case.taken_over_by = None
+            change.event(Event.HANDED_BACK)
+            change.deliver(RESUME)
+        return self._delivered(change, "Percakapan dikembalikan ke asisten otomatis.")
+
+    def reply(self, ticket: str, agent: Agent, text: str) -> Outcome:
+        """A message to the applicant on their channel (the first is the first human
+        response of docs/METRICS.md)."""
+        text = checked_text(text)
+        with self._change(ticket, agent) as change:
+            change.event(Event.AGENT_REPLY, new=text)
+            change.deliver(SEND, text)
+        return self._delivered(change, "Pesan terkirim.")
+
+    def note(self, ticket: str, agent: Agent, text: str) -> Outcome:
+        """An internal note; any agent may leave one (nothing reaches the applicant)."""
+        text = checked_text(text)
+        with self._change(ticket, agent, owners_only=False) as change:
+            change.event(Event.NOTE, new=text)
+        return Outcome("Catatan disimpan.")
+
+    def change_status(
+        self, ticket: str, agent: Agent, status: str, reason: str | None = None
+    ) -> Outcome:
+        try:
+            wanted = Status(status)
+        except ValueError as error:
+            raise DeskRefusal("Status tidak dikenal.") from error
+        reason = (reason or "").replace("\x00", "").strip()[:MAX_TEXT_CHARS] or None
+        with self._change(ticket, agent) as change:
+            change.status(wanted, reason)
+        return Outcome("Status diperbarui.")
+
+    def forward(self, ticket: str, agent: Agent, unit_code: str) -> Outcome:
+        """Forward to a unit: verified if new, and in progress."""
+        with self._change(ticket, agent) as change:
+            unit = change.session.execute(
+                select(Unit).where(Unit.code == unit_code, Unit.active.is_(True))
+            ).scalar_one_or_none()
+            if unit is None:
+                raise DeskRefusal("Unit tidak dikenal atau nonaktif.")
+            old = change.session.get(Unit, change.case.unit_id) if change.case.unit_id else None
+            change.case.unit_id = unit.id
+            change.event(Event.ASSIGNED, old=old.code if old else None, new=unit.code)
+            change.verify_if_new()
+            if change.case.status == Status.BELUM_DITINDAKLANJUTI.value:
+                change.status(Status.DALAM_PROSES)
+        return Outcome(f"Kasus diteruskan ke {unit.name}.")
+
+    def resolve(self, ticket: str, agent: Agent, closing: str) -> Outcome:
+        """Close with a message to the applicant and ask for their rating (the bot
+        takes it, so a taken-over conversation is handed back first)."""
+        closing = checked_text(closing)
+        with self._change(ticket, agent) as change:
+            change.verify_if_new()
+            change.status(Status.SELESAI)
+            if change.case.taken_over_by:
+                change.case.taken_over_by = None
+                change.event(Event.HANDED_BACK)
+                change.deliver(RESUME)
+            change.event(Event.AGENT_REPLY, new=closing)
+            change.deliver(SEND, closing)
+            change.deliver(SEND, RATING_REQUEST, RATING_BUTTONS)
+        return self._delivered(change, "Kasus diselesaikan; pemohon diminta memberi penilaian.")
+
+    def reassign(self, ticket: str, supervisor: Agent, username: str) -> Outcome:
+        """A supervisor gives the case to an agent (or releases it with ``""``)."""
+        if supervisor.role != "supervisor":
+            raise DeskRefusal("Hanya supervisor yang dapat menugaskan kasus.")
+        target = self.agents.by_username(username) if username else None
+        if username and (target is None or not target.active):
+            raise DeskRefusal("Petugas tidak dikenal atau nonaktif.")
+        with self._change(ticket, supervisor) as change:
+            old = change.case.assigned_agent_id
+            change.case.assigned_agent_id = target.id if target else None
+            change.event(
+                Event.ASSIGNED_AGENT,
+                old=str(old) if old else None,
+                new=str(target.id) if target else None,
+            )
+        return Outcome(
+            f"Kasus ditugaskan ke {target.display_name}." if target else "Penugasan dilepas."
+        )
+
+    def reveal(self, ticket: str, agent: Agent, what: str) -> str | None:
+        """The clear NIK (``what="nik"``) or contacts, recorded before shown."""
+        event = Event.NIK_REVEALED if what == "nik" else Event.CONTACT_REVEALED
+        with self._change(ticket, agent) as change:
+            change.event(event)
+            token = change.case.nik_encrypted if what == "nik" else change.case.contact_encrypted
+        if not token:
+            return None
+        try:
+            return self._cipher.decrypt(token)
+        except ValueError:
+            return "(tidak bisa dibuka: kunci ledger salah)"
+
+    def deliver(self, outcome: Outcome) -> Outcome:
+        """After an operation committed: hand what it queued to the applicant's channel
+        (a separate step, so a caller can run it where a slow Rasa blocks nobody)."""
+        if outcome.conversation_id is None:
+            return outcome
+        error = self.deliveries.deliver(outcome.conversation_id)
+        return Outcome(outcome.message, outcome.conversation_id, error)
+
+    def owed(self, case: Case) -> list[Delivery]:
+        """What the applicant of ``case`` has not received yet (or never can)."""
+        return self.deliveries.owed(case.id)
+
+    def retry_deliveries(self, ticket: str | None = None) -> int:
+        """Hand over what is still owed (one case, or all); how many remain owed."""
+        if ticket is None:
+            return self.deliveries.retry_all()
+        case = self.ledger.get(ticket)
+        self.deliveries.deliver(case.conversation_id)
+        return len([d for d in self.deliveries.owed(case.id) if d.state != "failed"])
+
+    def assignee_name(self, case: Case) -> str:
+        agent = self.agents.by_id(case.assigned_agent_id) if case.assigned_agent_id else None
+        return agent.display_name if agent else "petugas lain"
+
+    # --- Machinery -------------------------------------------------------------
+    @contextmanager
+    def _change(
+        self, ticket: str, agent: Agent, owners_only: bool = True, claim: bool = False
+    ) -> Iterator[_Change]:
+        """One transaction on the locked case; refusals roll everything back."""
+        sessions = self.ledger.sessions
+        with sessions() as session, session.begin():
+            case = session.execute(
+                select(Case).where(Case.ticket == ticket.strip().upper()).with_for_update()
+            ).scalar_one_or_none()
+            if case is None:
+                raise UnknownCase(ticket)
+            if owners_only and not may_act(agent, case):
+                raise NotYours(self._refusal(case))
+            change = _Change(session, case, agent.username, self._clock())
+            if claim and case.assigned_agent_id != agent.id:
+                self._claim(change, agent)
+            yield change
+
+    def _claim(self, change: _Change, agent: Agent) -> None:
+        """An agent takes an unassigned case, in one statement (two agents clicking at
+        once: one wins); a supervisor takes any case."""
+        case = change.case
+        query = update(Case).where(Case.id == case.id)
+        if agent.role != "supervisor":
+            query = query.where(Case.assigned_agent_id.is_(None))
+        old = case.assigned_agent_id
+        claimed = change.session.execute(
+            query.values(assigned_agent_id=agent.id, updated_at=change.now)
+        ).rowcount
+        change.session.refresh(case)
+        if not claimed:
+            raise NotYours(self._refusal(case))
+        change.event(Event.ASSIGNED_AGENT, old=str(old) if old else None, new=str(agent.id))
+
+    def _refusal(self, case: Case) -> str:
+        return (
+            f"Kasus ini ditangani {self.assignee_name(case)}. "
+            "Minta supervisor bila perlu dialihkan ke Anda."
+        )
+
+    @staticmethod
+    def _delivered(change: _Change, message: str) -> Outcome:
+        return Outcome(message, conversation_id=change.case.conversation_id)

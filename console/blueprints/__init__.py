@@ -1,0 +1,1 @@
+"""The console's blueprints: auth, queue, cases, admin, reports."""
