@@ -15,6 +15,7 @@ class FakeRasa:
     def __init__(self) -> None:
         self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.broken: set[str] = set()  # conversations whose tracker comes back as garbage
+        self.delay = 0.0  # seconds every answer takes (a slow or hanging Rasa)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -34,7 +35,7 @@ class FakeRasa:
         self._server.server_close()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
-        events, broken = self.events, self.broken
+        events, broken, fake = self.events, self.broken, self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
@@ -44,6 +45,7 @@ class FakeRasa:
                 return self.path.split("?")[0].split("/")[2]
 
             def _answer(self, body: Any) -> None:
+                time.sleep(fake.delay)
                 data = (
                     b"<html>oops" if self._conversation() in broken else json.dumps(body).encode()
                 )
