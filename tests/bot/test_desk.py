@@ -271,9 +271,7 @@ def test_notes_are_open_to_colleagues_and_reveals_are_recorded(desk, team):
     ]
 
 
-def test_a_channel_that_cannot_be_pushed_to_fails_its_delivery_without_blocking(
-    desk, port, team
-):
+def test_a_channel_that_cannot_be_pushed_to_fails_its_delivery_without_blocking(desk, port, team):
     ticket = file_case(desk)
     case = desk.ledger.get(ticket)
     port.no_push.add(case.conversation_id)
