@@ -86,8 +86,8 @@ faults: $(VENV)/.installed $(MODEL) $(LOAD_VENV)/.installed
 	$(LOAD_VENV)/bin/python bench/faults/run.py $(FAULTS_ARGS)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check bot actions channels tests bench scripts
-	$(VENV)/bin/ruff format --check bot actions channels tests bench scripts
+	$(VENV)/bin/ruff check bot actions channels tests bench scripts devtools
+	$(VENV)/bin/ruff format --check bot actions channels tests bench scripts devtools
 
 clean:
 	rm -rf models build results .pytest_cache

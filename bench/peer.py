@@ -19,7 +19,8 @@ import rasa.cli
 import requests
 import yaml
 
-from tests.integration.servers import VENV_BIN, free_port
+from devtools.net import free_port
+from devtools.servers import VENV_BIN
 
 INITIAL_PROJECT = Path(rasa.cli.__file__).parent / "initial_project"
 PEER_MESSAGES = ("hello there", "I am sad", "goodbye", "are you a bot?", "yes", "very good")

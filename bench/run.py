@@ -45,8 +45,8 @@ from bot.reports.demo import SEASONS  # noqa: E402
 from bot.reports.figures import Period, build_report  # noqa: E402
 from bot.reports.render import as_csv, as_html, as_text  # noqa: E402
 from bot.services import Services  # noqa: E402
-from tests.integration.servers import VENV_BIN, start_bot  # noqa: E402
-from tests.postgres import POSTGRES_URL, scratch_schema  # noqa: E402
+from devtools.postgres import POSTGRES_URL, scratch_schema  # noqa: E402
+from devtools.servers import VENV_BIN, start_bot  # noqa: E402
 
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev-messages.tsv"
 REQUESTS_PER_RUN = 300

@@ -9,12 +9,10 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tests.fake_telegram import FakeTelegram
-from tests.integration.servers import start_bot, train_model
-from tests.postgres import POSTGRES_URL, scratch_schema
-
-TELEGRAM_SECRET = "s3cret-for-tests"
-POLLER_TOKEN = "poller-token-for-tests"
+from devtools.fake_telegram import FakeTelegram
+from devtools.postgres import POSTGRES_URL, scratch_schema
+from devtools.servers import start_bot, train_model
+from tests.support.bot_env import channels_env
 
 
 @pytest.fixture(scope="session")
@@ -32,13 +30,8 @@ def fake_telegram():
 @pytest.fixture(scope="session")
 def running_bot(trained_model, fake_telegram, tmp_path_factory):
     """One Rasa + action server for the run; its Telegram channel talks to the fake API."""
-    telegram = {
-        "TELEGRAM_TOKEN": fake_telegram.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-        "SSCN_POLLER_TOKEN": POLLER_TOKEN,
-    }
-    bot = start_bot(trained_model, tmp_path_factory.mktemp("bot"), extra_env=telegram)
+    env = channels_env(fake_telegram)
+    bot = start_bot(trained_model, tmp_path_factory.mktemp("bot"), extra_env=env)
     yield bot
     bot.stop()
 

@@ -1,6 +1,6 @@
 """The cluster of the fault campaign: bench/load's ``LoadCluster`` on its own ports,
 databases, Redis db and outbox, with the ledger database reached through a cuttable
-TCP proxy (bench/faults/tcp_proxy.py) while the tracker store talks to PostgreSQL
+TCP proxy (devtools/tcp_proxy.py) while the tracker store talks to PostgreSQL
 directly; process lookup by name for the kill scenarios; health checks.
 
 Runs in the load venv (psutil and the standard library).
@@ -97,7 +97,7 @@ class FaultCluster(LoadCluster):
         if self.proxy is None or self.proxy.poll() is not None:
             self.proxy = self._spawn(
                 "ledger_proxy",
-                [sys.executable, str(PROJECT_ROOT / "bench/faults/tcp_proxy.py")],
+                [sys.executable, "-m", "devtools.tcp_proxy"],
                 {"PATH": "/usr/bin:/bin"},
             )
             log = self.run_dir / "ledger_proxy.log"

@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from devtools.net import free_port, port_open
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAIN_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
@@ -55,18 +56,6 @@ def snapshot(revision: str, target: Path) -> tuple[Path, str]:
     for shared in (".venv", "models"):
         (target / shared).symlink_to(PROJECT_ROOT / shared)
     return target, commit
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def psql(sql: str) -> None:
@@ -214,7 +203,8 @@ class LoadCluster:
             "fakes",
             [
                 sys.executable,
-                str(PROJECT_ROOT / "bench/load/fakes.py"),
+                "-m",
+                "bench.load.fakes",
                 "--port",
                 str(self.fake_port),
             ],

@@ -10,7 +10,8 @@ HTTP server (standard library only, so it runs in either venv).
 - ``GET /_load/outbox?since=N``: what the bot sent since sequence number N (both
   platforms), for the load harness to collect; ``GET /_load/stats``: counters.
 
-Run: ``python bench/load/fakes.py --port 0`` prints ``port=<n>`` once listening.
+Run: ``python -m bench.load.fakes --port 0`` (from the repository root) prints
+``port=<n>`` once listening.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from devtools.fake_telegram import UNAUTHORIZED, BotApi, parse_params, reply
+
 TELEGRAM_TOKEN = "424242:LOAD-TEST-TOKEN"
 X_USER_ID = "1000"
 X_HANDLE = "BKNgoid"
@@ -35,7 +38,6 @@ BOT_USER = {"id": 424242, "is_bot": True, "first_name": "SSCN Helpdesk", "userna
 
 class FakePlatforms:
     def __init__(self, token: str = TELEGRAM_TOKEN) -> None:
-        self.token = token
         self.lock = threading.Lock()
         self.outbox: list[dict[str, Any]] = []
         self.mentions: list[dict[str, Any]] = []  # oldest first
@@ -45,7 +47,7 @@ class FakePlatforms:
             X_USER_ID: {"id": X_USER_ID, "name": "BKN", "username": X_HANDLE}
         }
         self.next_id = 1_900_000_000_000_000_000
-        self.message_id = 0
+        self.bot_api = BotApi(token, BOT_USER)
         self.calls: dict[str, int] = {}
 
     # --- recording --------------------------------------------------------------------
@@ -68,11 +70,8 @@ class FakePlatforms:
     def telegram(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self.lock:
             self._count(f"telegram.{method}")
-            if method == "getMe":
-                return 200, {"ok": True, "result": BOT_USER}
+            status, answer = self.bot_api.answer(method, params)
             if method == "sendMessage":
-                self.message_id += 1
-                chat_id = int(params["chat_id"])
                 markup = params.get("reply_markup")
                 if isinstance(markup, str):
                     markup = json.loads(markup)
@@ -84,27 +83,13 @@ class FakePlatforms:
                 self._record(
                     {
                         "platform": "telegram",
-                        "chat_id": chat_id,
+                        "chat_id": int(params["chat_id"]),
                         "text": params.get("text", ""),
                         "buttons": buttons,
-                        "message_id": self.message_id,
+                        "message_id": answer["result"]["message_id"],
                     }
                 )
-                return 200, {
-                    "ok": True,
-                    "result": {
-                        "message_id": self.message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private"},
-                        "from": BOT_USER,
-                        "text": params.get("text", ""),
-                    },
-                }
-            if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
-                return 200, {"ok": True, "result": True}
-            if method == "getUpdates":
-                return 200, {"ok": True, "result": []}
-            return 400, {"ok": False, "error_code": 400, "description": f"fake: no {method}"}
+            return status, answer
 
     # --- X ----------------------------------------------------------------------------
 
@@ -210,19 +195,6 @@ class FakePlatforms:
             return {"calls": dict(self.calls), "outbox": len(self.outbox)}
 
 
-def _params(content_type: str, body: str) -> dict[str, Any]:
-    """PTB posts form fields whose values are JSON (or plain strings), or JSON."""
-    if content_type.startswith("application/json"):
-        return json.loads(body or "{}")
-    params: dict[str, Any] = {}
-    for key, values in parse_qs(body).items():
-        try:
-            params[key] = json.loads(values[0])
-        except ValueError:
-            params[key] = values[0]
-    return params
-
-
 def make_server(fake: FakePlatforms, port: int = 0) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -234,12 +206,7 @@ def make_server(fake: FakePlatforms, port: int = 0) -> ThreadingHTTPServer:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
 
         def _reply(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            reply(self, status, payload)
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             url = urlparse(self.path)
@@ -248,8 +215,8 @@ def make_server(fake: FakePlatforms, port: int = 0) -> ThreadingHTTPServer:
                 return self._reply(200, fake.outbox_since(int(query.get("since") or 0)))
             if url.path == "/_load/stats":
                 return self._reply(200, fake.stats())
-            if url.path.startswith(f"/bot{fake.token}/"):
-                method = url.path[len(f"/bot{fake.token}/") :]
+            method = fake.bot_api.method(url.path)
+            if method is not None:
                 return self._reply(*fake.telegram(method, query))
             self._reply(*fake.x_get(url.path, query))
 
@@ -257,11 +224,11 @@ def make_server(fake: FakePlatforms, port: int = 0) -> ThreadingHTTPServer:
             url = urlparse(self.path)
             body = self._body()
             if url.path.startswith("/bot"):
-                prefix = f"/bot{fake.token}/"
-                if not url.path.startswith(prefix):
-                    return self._reply(401, {"ok": False, "error_code": 401})
-                params = _params(self.headers.get("Content-Type", ""), body)
-                return self._reply(*fake.telegram(url.path[len(prefix) :], params))
+                method = fake.bot_api.method(url.path)
+                if method is None:
+                    return self._reply(401, UNAUTHORIZED)
+                params = parse_params(self.headers.get("Content-Type", ""), body)
+                return self._reply(*fake.telegram(method, params))
             if url.path == "/2/tweets":
                 return self._reply(*fake.x_post_tweet(json.loads(body or "{}")))
             if url.path == "/_load/x/mention":

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswer, consecutive_fallbacks
 from actions.replies import ActionHandleReply
@@ -17,49 +15,7 @@ from actions.smalltalk import ActionOutOfScope
 from bot.answers import SERVING_ASN_INTRO, SUGGESTION_PROMPT
 from bot.dates import today
 from bot.lookup import look_up
-
-
-def tracker(
-    text: str,
-    intent: str,
-    slots: dict | None = None,
-    metadata: dict | None = None,
-    entities: list | None = None,
-    events: list | None = None,
-    channel: str | None = None,
-    active_loop: str | None = None,
-    confidence: float = 0.9,
-) -> Tracker:
-    """A tracker whose latest message is ``text`` (from ``channel``, when given)."""
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": confidence},
-        "entities": entities or [],
-        "metadata": metadata or {},
-    }
-    return Tracker.from_dict(
-        {
-            "sender_id": "applicant",
-            "slots": slots or {},
-            "latest_message": latest,
-            "events": events
-            or [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {"name": active_loop} if active_loop else {},
-            "latest_action_name": "action_listen",
-        }
-    )
-
-
-def run(action, tracker_: Tracker) -> tuple[list[dict], list]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker_, {}))
-    return dispatcher.messages, events
-
-
-def responses(messages: list[dict]) -> list[str]:
-    return [m.get("response") or "text" for m in messages]
+from tests.support.actions import responses, run, tracker
 
 
 def test_answer_sends_the_faq_answer_and_asks_for_feedback():

@@ -15,7 +15,7 @@ from actions.intake import NO_REGISTRATION, ActionAskCaseTopic, ValidateCaseForm
 from actions.replies import ActionHandleReply
 from bot.answers import COMPLAINT_SUGGESTION_PROMPT
 from bot.inbound import prepare_inbound
-from tests.actions.test_actions import responses, run, tracker
+from tests.support.actions import responses, run, tracker
 
 DOMAIN = {
     "forms": {

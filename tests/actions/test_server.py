@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.models import Case
-from tests.integration.servers import PROJECT_ROOT, VENV_BIN, free_port
-from tests.net import loopback_only
+from devtools.net import free_port, loopback_only
+from devtools.servers import PROJECT_ROOT, VENV_BIN
 
 TOKEN = "action-secret-for-tests"
 

@@ -8,7 +8,7 @@ from bot.cli import main
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.outbox import Outbox
 from bot.ledger.service import NewCase
-from tests.integration.servers import free_port
+from devtools.net import free_port
 
 
 def test_list_and_drain(tmp_path, monkeypatch, capsys):

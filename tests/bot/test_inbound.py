@@ -16,7 +16,7 @@ from bot.inbound import (
     prepare_inbound,
     sealed_contacts,
 )
-from tests.bot.test_privacy import NIK, ascii_digits, prose, written_niks
+from tests.support.privacy import NIK, ascii_digits, prose, written_niks
 
 
 @pytest.fixture(autouse=True)

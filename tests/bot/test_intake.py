@@ -18,7 +18,7 @@ from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.models import Base, Case
 from bot.ledger.outbox import Outbox
 from bot.ledger.service import Ledger, NewCase
-from tests.tcp_proxy import TcpProxy
+from devtools.tcp_proxy import TcpProxy
 
 NIK = "3171012345678901"
 

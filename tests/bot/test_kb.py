@@ -15,7 +15,7 @@ from bot.kb.retriever import WRONG_ANSWER_COST, Retriever
 from bot.kb.schema import Source
 from bot.kb.store import KnowledgeBaseError, KnowledgeBaseStore
 from bot.services import Services
-from tests.bot.kb_fixtures import (
+from tests.support.kb import (
     AGE,
     EVEN_COST,
     NEGATIVES,

@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.kb.loader import load_directory
 from bot.kb.nlu_export import export_directory, training_examples
 from bot.nlu_data import Example, read_examples
-from tests.bot.kb_fixtures import AGE, PASSWORD, default_kb, write_kb
+from tests.support.kb import AGE, PASSWORD, default_kb, write_kb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PENSION = {

@@ -10,7 +10,7 @@ from bot.kb.retriever import Retriever
 from bot.kb.schema import Entry
 from bot.lookup import MAX_SUGGESTIONS, SUGGESTION_FLOOR, Context, look_up, serving_asn_pointer
 from bot.seasons import parse_calendar
-from tests.bot.kb_fixtures import EVEN_COST, NEGATIVES
+from tests.support.kb import EVEN_COST, NEGATIVES
 
 TODAY = dt.date(2026, 12, 1)
 ALL = frozenset({"cpns", "pppk", "kedinasan"})

@@ -16,7 +16,7 @@ from channels.lock_store import (
     LockError,
     LockStoreUnavailable,
 )
-from tests.tcp_proxy import TcpProxy
+from devtools.tcp_proxy import TcpProxy
 
 REDIS = ("127.0.0.1", 6379)
 DB = 6

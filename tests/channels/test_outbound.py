@@ -10,8 +10,8 @@ import socketio
 from sqlalchemy import create_engine, text
 
 from channels.outbound import Outbound, OutboundError
-from tests.channels.telegram.test_webhook import post
-from tests.fake_telegram import text_update
+from devtools.fake_telegram import text_update
+from tests.support.telegram import post
 
 pytestmark = pytest.mark.integration
 

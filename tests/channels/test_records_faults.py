@@ -13,7 +13,7 @@ from bot.ledger.messages import ADMITTED, BUSY, MessageLog
 from bot.ledger.models import Base
 from channels import records as records_module
 from channels.records import ChannelRecords
-from tests.tcp_proxy import TcpProxy
+from devtools.tcp_proxy import TcpProxy
 
 
 def test_a_release_the_database_refused_happens_when_it_is_back(postgres_url, monkeypatch):

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from channels.tracker_store import STORED_EVENTS, SQLTrackerStore
-from tests.tcp_proxy import TcpProxy
+from devtools.tcp_proxy import TcpProxy
 
 DOMAIN = Domain.from_path("domain.yml")
 

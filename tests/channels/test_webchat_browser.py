@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.browser import open_chat, send
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-
-def open_chat(browser, running_bot):
-    page = browser.new_page()
-    page.goto(f"{running_bot.rasa_url}/webhooks/webchat/")
-    page.wait_for_selector("#status[data-state=online]", timeout=15000)
-    return page
-
-
-def send(page, text: str) -> None:
-    page.fill("#input", text)
-    page.press("#input", "Enter")
 
 
 def test_chat_answers_renders_buttons_and_survives_a_reload(running_bot, browser):

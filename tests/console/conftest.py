@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -20,20 +19,19 @@ from pathlib import Path
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from bot.agents import AgentStore
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.migrate import upgrade
 from bot.ledger.service import Ledger, NewCase
-from tests.console.fake_rasa import FakeRasa
-from tests.integration.servers import LEDGER_KEY, VENV_BIN, free_port, wait_until_up
+from devtools.net import free_port
+from devtools.servers import LEDGER_KEY, VENV_BIN, wait_until_up
+from tests.support.console import PASSWORD
+from tests.support.fake_rasa import FakeRasa
 
-PASSWORD = "kata-sandi-uji-123"
 ACCOUNTS = (("ani", "Ani (Humas)", "agent"), ("sari", "Sari (Supervisor)", "supervisor"))
 TEAM = (*ACCOUNTS, ("budi", "Budi (Humas)", "agent"))
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _conversations = itertools.count(1)
 
 
@@ -67,39 +65,6 @@ def console_url(running_bot, tmp_path_factory):
     yield url
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=20)
-
-
-def logged_in(console_url: str, username: str) -> tuple[requests.Session, str]:
-    """A requests session logged in as ``username`` and its CSRF token."""
-    session = requests.Session()
-    page = session.get(f"{console_url}/masuk", timeout=10)
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    reply = session.post(
-        f"{console_url}/masuk",
-        data={"csrf_token": token, "username": username, "password": PASSWORD},
-        timeout=10,
-    )
-    assert reply.url.rstrip("/") == console_url, reply.text[:500]
-    csrf = reply.text.split('name="csrf_token" value="')[1].split('"')[0]
-    return session, csrf
-
-
-class SourceAdapter(HTTPAdapter):
-    """Connections from a given loopback address (127.0.0.2, ...): another client."""
-
-    def __init__(self, address: str) -> None:
-        self._address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        kwargs["source_address"] = (self._address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def client(address: str = "127.0.0.1") -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", SourceAdapter(address))
-    return session
 
 
 @dataclass
@@ -185,15 +150,3 @@ def secure_console(tmp_path_factory) -> Iterator[Console]:
 @pytest.fixture(scope="session")
 def proxied_console(tmp_path_factory) -> Iterator[Console]:
     yield from _serve(tmp_path_factory.mktemp("console-proxied"), SSCN_CONSOLE_TRUSTED_PROXY="1")
-
-
-def log_in_form(session: requests.Session, url: str, username: str, password: str, **headers):
-    """Fill in the log-in form as a browser would; the reply after the redirect."""
-    page = session.get(f"{url}/masuk", headers=headers, timeout=10)
-    token = CSRF.search(page.text).group(1)
-    return session.post(
-        f"{url}/masuk",
-        data={"csrf_token": token, "username": username, "password": password},
-        headers=headers,
-        timeout=30,
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.console.conftest import logged_in
+from tests.support.console import logged_in
 
 pytestmark = pytest.mark.integration
 

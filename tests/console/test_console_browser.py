@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.channels.test_webchat_browser import open_chat, send
-from tests.console.conftest import PASSWORD
+from tests.support.browser import open_chat, send
+from tests.support.console import PASSWORD
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

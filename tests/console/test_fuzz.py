@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.console.conftest import PASSWORD
-from tests.console.raw_http import RawReply, send
-from tests.integration.servers import LEDGER_KEY
+from devtools.servers import LEDGER_KEY
+from tests.support.console import PASSWORD
+from tests.support.raw_http import RawReply, send
 
 pytestmark = pytest.mark.integration
 

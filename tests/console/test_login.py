@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.console.conftest import PASSWORD, client, log_in_form
+from tests.support.console import PASSWORD, client, log_in_form
 
 pytestmark = pytest.mark.integration
 WRONG = "Nama pengguna atau kata sandi salah."

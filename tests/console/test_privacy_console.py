@@ -4,18 +4,15 @@ transcript (they are masked until an agent reveals them, which is recorded)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import pytest
 
-from tests.bot.test_privacy import ascii_digits
-from tests.console.conftest import logged_in
-from tests.integration.test_conversation import buttons, sender, texts
-from tests.integration.test_privacy_e2e import leaked
+from tests.support.console import logged_in
+from tests.support.conversation import TICKET, buttons, sender, texts
+from tests.support.privacy import ascii_digits, leaked
 
 pytestmark = pytest.mark.integration
-TICKET = re.compile(r"SSCN-\d{4}-\d{5}")
 
 
 def test_the_console_shows_no_personal_data(running_bot, console_url):

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 import requests
 import yaml
 
 from bot.answers import SUGGESTION_PROMPT
+from tests.support.conversation import buttons, sender, texts
 
 pytestmark = pytest.mark.integration
 NIK = "3201234567890123"
-
-
-def sender() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
-
-
-def texts(response: requests.Response) -> list[str]:
-    assert response.status_code == 200, response.text
-    return [message.get("text", "") for message in response.json()]
-
-
-def buttons(response: requests.Response) -> list[str]:
-    return [b["payload"] for m in response.json() for b in m.get("buttons", [])]
 
 
 def test_question_gets_the_faq_answer_and_a_feedback_prompt(running_bot):

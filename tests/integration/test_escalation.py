@@ -7,18 +7,16 @@ restarting (the SQL tracker store keeps the conversation).
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.integration.servers import start_bot
-from tests.integration.test_conversation import buttons, sender, texts
-from tests.tcp_proxy import TcpProxy
+from devtools.servers import start_bot
+from devtools.tcp_proxy import TcpProxy
+from tests.support.conversation import TICKET, buttons, sender, texts
 
 pytestmark = pytest.mark.integration
-TICKET = re.compile(r"SSCN-\d{4}-\d{5}")
 
 
 def file_through_the_form(bot, user: str, opening: str, description: str | None) -> list[str]:

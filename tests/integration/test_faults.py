@@ -5,9 +5,7 @@ services. One bot serves the whole module (one start, a few seconds per test).""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import socket
 import threading
 import time
 import uuid
@@ -24,57 +22,17 @@ from sqlalchemy.exc import OperationalError
 from bot.ledger.db import make_engine
 from channels.telegram.channel import SECRET_HEADER
 from channels.turn import TRY_AGAIN_TEXT
-from tests.conftest import POLLER_TOKEN, TELEGRAM_SECRET
-from tests.fake_telegram import text_update
-from tests.integration.servers import start_bot
-from tests.integration.test_production import REDIS, production_env
-from tests.postgres import POSTGRES_URL, scratch_schema
-from tests.tcp_proxy import TcpProxy
+from devtools.fake_telegram import text_update
+from devtools.postgres import POSTGRES_URL, scratch_schema
+from devtools.servers import start_bot
+from devtools.tcp_proxy import TcpProxy
+from tests.support.bot_env import TELEGRAM_SECRET, channels_env
+from tests.support.production import REDIS, production_env
 
 pytestmark = pytest.mark.integration
 REDIS_DB = 7
 _ids = itertools.count(70_000)
 _chats = itertools.count(7_000)
-
-
-class CuttingProxy(TcpProxy):
-    """A TcpProxy that can also drop the connection that sends ``cut_on`` (once armed):
-    the database dies in the middle of one statement, e.g. a tracker save."""
-
-    cut_on: bytes | None = None
-    cuts = 0
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket, outbound: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                if outbound and self.cut_on and self.cut_on in data:
-                    self.cut_on = None
-                    self.cuts += 1
-                    break  # the statement never reaches the server
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                    sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +50,9 @@ def faulty(trained_model, fake_telegram, tmp_path_factory):
         pytest.skip(f"Redis not reachable: {error}")
     server = make_url(POSTGRES_URL)
     proxies = {
-        "tracker": CuttingProxy(server.port or 5432, server.host),
-        "ledger": CuttingProxy(server.port or 5432, server.host),
-        "redis": CuttingProxy(REDIS[1], REDIS[0]),
+        "tracker": TcpProxy(server.port or 5432, server.host),
+        "ledger": TcpProxy(server.port or 5432, server.host),
+        "redis": TcpProxy(REDIS[1], REDIS[0]),
     }
     for proxy in proxies.values():
         proxy.start()
@@ -105,10 +63,7 @@ def faulty(trained_model, fake_telegram, tmp_path_factory):
         "SSCN_TRACKER_PORT": str(proxies["tracker"].port),
         "SSCN_REDIS_HOST": "127.0.0.1",
         "SSCN_REDIS_PORT": str(proxies["redis"].port),
-        "TELEGRAM_TOKEN": fake_telegram.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-        "SSCN_POLLER_TOKEN": POLLER_TOKEN,
+        **channels_env(fake_telegram),
     }
     ledger = make_url(ledger_url).set(host="127.0.0.1", port=proxies["ledger"].port)
     bot = start_bot(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_conversation import sender, texts
+from tests.support.conversation import sender, texts
 
 pytestmark = pytest.mark.integration
 FEEDBACK = "Apakah jawaban ini membantu?"

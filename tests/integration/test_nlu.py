@@ -11,7 +11,7 @@ import pytest
 from bot.classify import MessageClassifier
 from bot.rasa_nlu import RasaIntentParser
 from bot.services import Services
-from tests.integration.servers import PROJECT_ROOT, VENV_BIN, export_kb_questions
+from devtools.servers import PROJECT_ROOT, VENV_BIN, export_kb_questions
 
 pytestmark = pytest.mark.integration
 DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev-messages.tsv"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -20,22 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy.engine import make_url
 
 from bot.ledger.crypto import FieldCipher
-from tests.bot.test_privacy import ascii_digits, prose, written_niks
-from tests.channels.telegram.test_webhook import post
-from tests.fake_telegram import text_update
-from tests.integration.test_conversation import buttons, sender, texts
+from devtools.fake_telegram import text_update
+from tests.support.conversation import TICKET, buttons, sender, texts
+from tests.support.privacy import ascii_digits, leaked, prose, written_niks
+from tests.support.telegram import post
 
 pytestmark = pytest.mark.integration
-TICKET = re.compile(r"SSCN-\d{4}-\d{5}")
-# Digits a reader would take for one number: joined by up to 4 non-alphanumerics.
-DIGIT_CHAIN = re.compile(r"\d(?:[\W_]{0,4}\d)*")
 _updates = itertools.count(9_700_000)
 _chats = itertools.count(9_800_000)
-
-
-def leaked(secret_digits: str, text: str) -> bool:
-    """True when ``text`` shows these digits as (part of) one number, in any script."""
-    return any(secret_digits in ascii_digits(chain) for chain in DIGIT_CHAIN.findall(text))
 
 
 def tracker_texts(bot) -> list[str]:

@@ -13,13 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.ledger.db import make_engine
-from tests.conftest import POSTGRES_URL
-from tests.integration.servers import start_bot
-from tests.integration.test_conversation import buttons, sender, texts
-from tests.integration.test_escalation import TICKET
+from devtools.postgres import POSTGRES_URL
+from devtools.servers import start_bot
+from tests.support.conversation import TICKET, buttons, sender, texts
+from tests.support.production import REDIS, production_env
 
 pytestmark = pytest.mark.integration
-REDIS = ("127.0.0.1", 6379)
 
 
 @pytest.fixture
@@ -43,21 +42,6 @@ def tracker_database(postgres_url):
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def production_env(url, tracker_database: str, redis_db: int) -> dict[str, str]:
-    """deploy/endpoints.production.yml's variables for this machine's services."""
-    return {
-        "SSCN_TRACKER_HOST": url.host,
-        "SSCN_TRACKER_PORT": str(url.port or 5432),
-        "SSCN_TRACKER_DB": tracker_database,
-        "SSCN_TRACKER_USER": url.username or "postgres",
-        "SSCN_TRACKER_PASSWORD": url.password or "",
-        "SSCN_TRACKER_LOGIN_DB": url.database,
-        "SSCN_REDIS_HOST": REDIS[0],
-        "SSCN_REDIS_PORT": str(REDIS[1]),
-        "SSCN_REDIS_DB": str(redis_db),
-    }
 
 
 def start_production_bot(model, postgres_url, tracker_database, redis_db, work):

@@ -13,11 +13,11 @@ import requests
 from sqlalchemy import create_engine, text
 
 from channels.rasa_patches import ACTION_SERVER_DOWN, ACTION_SERVER_DOWN_TEXT
-from tests.channels.telegram.test_webhook import post
-from tests.conftest import TELEGRAM_SECRET
-from tests.fake_telegram import text_update
-from tests.integration.servers import start_bot
-from tests.net import loopback_only
+from devtools.fake_telegram import text_update
+from devtools.net import loopback_only
+from devtools.servers import start_bot
+from tests.support.bot_env import channels_env
+from tests.support.telegram import post
 
 pytestmark = pytest.mark.integration
 
@@ -97,12 +97,7 @@ def test_configured_web_chat_origin_is_admitted(trained_model, tmp_path):
 
 
 def test_dead_action_server_gets_an_apology_not_silence(trained_model, fake_telegram, tmp_path):
-    telegram = {
-        "TELEGRAM_TOKEN": fake_telegram.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-    }
-    bot = start_bot(trained_model, tmp_path, extra_env=telegram)
+    bot = start_bot(trained_model, tmp_path, extra_env=channels_env(fake_telegram))
     try:
         os.killpg(bot.processes[0].pid, signal.SIGKILL)  # the action server
         bot.processes[0].wait(timeout=10)

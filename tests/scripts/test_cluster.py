@@ -20,10 +20,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.ledger.db import make_engine
-from tests.conftest import POSTGRES_URL
-from tests.integration.servers import VENV_BIN, free_port
-from tests.net import loopback_only
-from tests.scripts.test_run import RunScript, script_env
+from devtools.net import free_port, loopback_only
+from devtools.postgres import POSTGRES_URL
+from devtools.servers import VENV_BIN
+from tests.support.scripts import RunScript, script_env
 
 pytestmark = pytest.mark.integration
 REDIS_DB = 8

@@ -6,88 +6,17 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 
-from tests.integration.servers import PROJECT_ROOT, VENV_BIN, free_port
-from tests.net import loopback_only
+from devtools.net import free_port, loopback_only
+from devtools.servers import wait_until_up
+from tests.support.scripts import RunScript, script_env
 
 pytestmark = pytest.mark.integration
-
-
-class RunScript:
-    """``scripts/run.sh`` (or ``script``) in the background, its output collected line
-    by line."""
-
-    def __init__(self, env: dict[str, str], script: str = "scripts/run.sh") -> None:
-        self.env = env
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            ["bash", script],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_for_line(self, fragment: str, timeout: float = 240, after: int = 0) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for index, line in enumerate(self.lines[after:], start=after):
-                if fragment in line:
-                    return index
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.3)
-        raise AssertionError(f"no line with {fragment!r}:\n" + "\n".join(self.lines[-40:]))
-
-    def stop(self, timeout: float = 60) -> bool:
-        """Ctrl-C the script's process group; False if it had to be killed."""
-        if self.process.poll() is not None:
-            return True
-        os.killpg(self.process.pid, signal.SIGINT)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            return False
-        return True
-
-    def pid(self, program: str) -> int:
-        answer = subprocess.run(
-            [str(VENV_BIN / "supervisorctl"), "-c", "deploy/supervisord.conf", "pid", program],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        return int(answer.stdout.strip())
-
-
-def wait_until_ok(url: str, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not come back")
 
 
 def alive(pid: int) -> bool:
@@ -96,24 +25,6 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-
-
-def script_env(tmp_path: Path, model: Path, **values: str) -> dict[str, str]:
-    """The environment a start script gets in these tests: this run's model, files
-    under ``tmp_path/var``, fresh secrets, the REST channel on, no real channels."""
-    env = {
-        **os.environ,
-        "SSCN_VAR_DIR": str(tmp_path / "var"),
-        "SSCN_MODEL": str(model),
-        "SSCN_OUTBOX_DIR": str(tmp_path / "var" / "outbox"),
-        "SSCN_LEDGER_KEY": Fernet.generate_key().decode(),
-        "SSCN_WEBCHAT_SECRET": "webchat-secret-for-tests-0123456789",
-        "SSCN_REST_CHANNEL": "1",
-        **values,
-    }
-    for name in ("SSCN_RASA_AUTH_TOKEN", "SSCN_ACTION_TOKEN", "TELEGRAM_TOKEN", "TWITTER_API_KEY"):
-        env.pop(name, None)
-    return env
 
 
 @pytest.fixture
@@ -153,7 +64,7 @@ def test_make_run_restarts_what_dies_and_stops_everything(run_script, tmp_path):
     line = run_script.wait_for_line("exited: actions")
     assert "not expected" in run_script.lines[line]
     run_script.wait_for_line("success: actions entered RUNNING", after=line)
-    wait_until_ok(f"http://127.0.0.1:{ports['actions']}/health")
+    wait_until_up(f"http://127.0.0.1:{ports['actions']}/health")
     reply = requests.post(
         f"{rasa}/webhooks/rest/webhook",
         json={"sender": "after-restart", "message": "halo min"},
@@ -164,7 +75,7 @@ def test_make_run_restarts_what_dies_and_stops_everything(run_script, tmp_path):
     rasa_pid = run_script.pid("rasa")
     os.kill(rasa_pid, signal.SIGKILL)
     line = run_script.wait_for_line("exited: rasa")
-    wait_until_ok(f"{rasa}/")
+    wait_until_up(f"{rasa}/")
     assert run_script.pid("rasa") != rasa_pid
 
     children = [run_script.pid(name) for name in ("actions", "rasa", "console")]

@@ -12,7 +12,7 @@ from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import MessageLog
 from bot.ledger.migrate import upgrade
-from bot.ledger.service import Ledger, NewCase
+from bot.ledger.service import Ledger
 
 
 class Clock:
@@ -42,7 +42,3 @@ def world(database_url):
     clock = Clock()
     ledger = Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
     return ledger, MessageLog(sessions, clock=clock), sessions, clock
-
-
-def complaint(user: str, topic: str, summary: str, channel: str = "webchat") -> NewCase:
-    return NewCase(channel, user, user, "complaint", summary, sscn_topic=topic)

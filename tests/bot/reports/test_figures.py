@@ -12,7 +12,7 @@ from bot.ledger.lifecycle import Status
 from bot.ledger.messages import ANSWERED, FAILED
 from bot.reports.figures import Period, build_report, spread
 from bot.topics import load_lapor_types
-from tests.bot.reports.conftest import complaint
+from tests.support.reports import complaint
 
 
 def test_friday_before_a_holiday_resolved_on_tuesday(world):

@@ -9,7 +9,7 @@ import pytest
 from bot.ledger.lifecycle import Status
 from bot.reports.figures import Period, build_report
 from bot.reports.render import as_html
-from tests.bot.reports.conftest import complaint
+from tests.support.reports import complaint
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from typing import Any
 from bot.ledger.lifecycle import Status
 from bot.reports.figures import Period, build_report
 from bot.reports.render import CSV_HEADER, as_csv, as_json
-from tests.bot.reports.conftest import complaint
+from tests.support.reports import complaint
 
 SNAPSHOT = Path(__file__).with_name("report_shape.json")
 

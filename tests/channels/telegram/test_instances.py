@@ -4,36 +4,27 @@ These servers run as ``make run`` does by default: without the REST channel."""
 
 from __future__ import annotations
 
+import itertools
 from contextlib import ExitStack
 
 import pytest
 import requests
 from sqlalchemy.exc import OperationalError
 
-from tests.channels.telegram.test_webhook import (
-    _chats,
-    _ids,
-    assert_answered_once,
-    deliver_at_once,
-    post,
-)
-from tests.conftest import POLLER_TOKEN, TELEGRAM_SECRET
-from tests.fake_telegram import text_update
-from tests.integration.servers import start_bot
-from tests.postgres import POSTGRES_URL, scratch_schema
+from devtools.fake_telegram import text_update
+from devtools.postgres import POSTGRES_URL, scratch_schema
+from devtools.servers import start_bot
+from tests.support.bot_env import channels_env
+from tests.support.telegram import assert_answered_once, deliver_at_once, post
 
 pytestmark = pytest.mark.integration
+_ids = itertools.count(60_000)
+_chats = itertools.count(6_000)
 
 
 @pytest.fixture(scope="module")
 def two_instances(trained_model, fake_telegram, tmp_path_factory):
-    env = {
-        "TELEGRAM_TOKEN": fake_telegram.token,
-        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
-        "SSCN_POLLER_TOKEN": POLLER_TOKEN,
-        "SSCN_REST_CHANNEL": "",  # the default of make run
-    }
+    env = {**channels_env(fake_telegram), "SSCN_REST_CHANNEL": ""}  # make run's default
     with ExitStack() as stack:
         try:
             url = stack.enter_context(scratch_schema())

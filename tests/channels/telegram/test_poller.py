@@ -14,10 +14,10 @@ from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import MessageLog
 from bot.ledger.migrate import upgrade
 from channels.telegram.poller import OFFSET_CURSOR, TelegramPoller
-from tests.channels.telegram.test_webhook import post
-from tests.conftest import TELEGRAM_SECRET
-from tests.fake_telegram import FakeTelegram, text_update
-from tests.integration.servers import free_port
+from devtools.fake_telegram import FakeTelegram, text_update
+from devtools.net import free_port
+from tests.support.bot_env import TELEGRAM_SECRET
+from tests.support.telegram import post
 
 pytestmark = pytest.mark.integration
 _ids = itertools.count(50_000)

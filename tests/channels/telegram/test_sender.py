@@ -14,7 +14,7 @@ from channels.telegram.sender import (
     keyboard,
     split_text,
 )
-from tests.fake_telegram import FakeTelegram
+from devtools.fake_telegram import FakeTelegram
 
 
 @pytest.fixture

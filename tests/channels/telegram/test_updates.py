@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels.telegram.updates import START_PAYLOAD, parse_update
-from tests.fake_telegram import callback_update, photo_update, text_update
+from devtools.fake_telegram import callback_update, photo_update, text_update
 
 
 def test_text_start_and_callback():

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 
-from channels.telegram.channel import SECRET_HEADER
-from tests.conftest import TELEGRAM_SECRET
-from tests.fake_telegram import callback_update, photo_update, text_update
+from devtools.fake_telegram import callback_update, photo_update, text_update
+from tests.support.telegram import assert_answered_once, deliver_at_once, post
 
 pytestmark = pytest.mark.integration
 _ids = itertools.count(10_000)
 _chats = itertools.count(500)
-
-
-def post(bot, update, secret: str | None = TELEGRAM_SECRET, raw: bytes | None = None):
-    headers = {SECRET_HEADER: secret} if secret is not None else {}
-    url = f"{bot.rasa_url}/webhooks/telegram/webhook"
-    if raw is not None:
-        return requests.post(url, data=raw, headers=headers, timeout=30)
-    return requests.post(url, json=update, headers=headers, timeout=30)
 
 
 def say(bot, fake, chat: int, message: str, expect: int) -> list[dict]:
@@ -121,47 +110,6 @@ def test_a_ticket_over_telegram(running_bot, fake_telegram):
         assert ticket not in latest
     after = [e for e in running_bot.tracker(f"telegram:{chat}")["events"] if e["event"] == "user"]
     assert after == before
-
-
-def deliver_at_once(bot, update: dict, copies: int, instances: int = 1) -> list:
-    """``copies`` deliveries of one update at the same moment (spread over instances)."""
-    urls = bot.rasa_urls[:instances]
-    with ThreadPoolExecutor(copies) as pool:
-        return list(
-            pool.map(
-                lambda n: requests.post(
-                    f"{urls[n % len(urls)]}/webhooks/telegram/webhook",
-                    json=update,
-                    headers={SECRET_HEADER: TELEGRAM_SECRET},
-                    timeout=60,
-                ),
-                range(copies),
-            )
-        )
-
-
-def assert_answered_once(bot, fake, update: dict, control: int, replies: list) -> None:
-    """One copy handled, the others told to come back (or, if late, told it was handled);
-    redelivered, they are duplicates;
-    the chat got as many replies as a chat that sent the message once, and the
-    conversation has one user message."""
-    outcomes = [r.json()["status"] if r.status_code == 200 else r.status_code for r in replies]
-    assert outcomes.count("ok") == 1, outcomes
-    assert set(outcomes) <= {"ok", "duplicate", 503}, outcomes
-    assert all(r.headers["Retry-After"] == "5" for r in replies if r.status_code == 503)
-    for url in bot.rasa_urls:
-        again = requests.post(
-            f"{url}/webhooks/telegram/webhook",
-            json=update,
-            headers={SECRET_HEADER: TELEGRAM_SECRET},
-            timeout=30,
-        )
-        assert again.json() == {"status": "duplicate"}
-    chat = update["message"]["chat"]["id"]
-    expected = len(fake.calls_to("sendMessage", control))
-    assert expected and len(fake.calls_to("sendMessage", chat)) == expected
-    events = bot.tracker(f"telegram:{chat}")["events"]
-    assert [e["text"] for e in events if e["event"] == "user"] == ["halo min"]
 
 
 def test_concurrent_copies_of_an_update_are_answered_once(running_bot, fake_telegram):

@@ -12,9 +12,9 @@ from bot.text import tweet_weight
 from channels.outbound import Outbound
 from channels.twitter.channel import TOKEN_HEADER
 from channels.twitter.poller import http_forward
-from tests.channels.twitter.fake_x import FakeX
-from tests.channels.twitter.test_poller import poller
-from tests.conftest import POLLER_TOKEN
+from tests.support.bot_env import POLLER_TOKEN
+from tests.support.fake_x import FakeX
+from tests.support.twitter import poller
 
 pytestmark = pytest.mark.integration
 

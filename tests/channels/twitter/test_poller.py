@@ -24,9 +24,8 @@ from channels.twitter.poller import (
     same_text,
     strip_handles,
 )
-from tests.channels.twitter.fake_x import API, ME, FakeX
-
-NOW = 1_800_000_000.0
+from tests.support.fake_x import API, ME, FakeX
+from tests.support.twitter import NOW, poller
 
 
 class Killed(BaseException):
@@ -70,22 +69,6 @@ class FakeRasa:
             texts = [f"Jawaban {i} untuk {mention.text}" for i in range(1, self.parts + 1)]
             self.log.add_parts(row, texts)
         return [{"id": p.id, "text": p.text, "status": p.status} for p in self.log.parts(row.id)]
-
-
-def poller(log, forward, sleeps=None, checkpoint=lambda step: None) -> MentionPoller:
-    client = tweepy.Client(
-        consumer_key="k", consumer_secret="s", access_token="t", access_token_secret="ts"
-    )
-    waits = sleeps if sleeps is not None else []
-    return MentionPoller(
-        client,
-        log,
-        user_id=ME,
-        forward=forward,
-        sleep=waits.append,
-        clock=lambda: NOW,
-        checkpoint=checkpoint,
-    )
 
 
 def test_mentions_over_several_pages_are_answered_oldest_first(x, log):

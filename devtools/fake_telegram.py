@@ -1,4 +1,5 @@
-"""A local fake of the Telegram Bot API, reached over real HTTP via ``Bot(base_url=...)``."""
+"""A local fake of the Telegram Bot API, reached over real HTTP via ``Bot(base_url=...)``,
+and the updates Telegram delivers. Standard library only (the load venv imports it)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,68 @@ TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "SSCN Helpdesk", "username": "sscn_bot"}
 
 
-class FakeTelegram:
-    """Records every Bot API call and answers the way Telegram does.
+UNAUTHORIZED = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+
+
+class BotApi:
+    """The Bot API methods the product calls, answered the way Telegram does (no HTTP).
+
+    ``updates`` feeds ``getUpdates`` (offset honoured)."""
+
+    def __init__(self, token: str = TOKEN, bot_user: dict[str, Any] | None = None) -> None:
+        self.token = token
+        self.bot_user = bot_user or BOT_USER
+        self.updates: list[dict[str, Any]] = []
+        self._message_id = 0
+        self._api_lock = threading.Lock()
+
+    def method(self, path: str) -> str | None:
+        """The method a request path names (``/bot<token>/<method>``), None for a wrong token."""
+        prefix = f"/bot{self.token}/"
+        return path[len(prefix) :] if path.startswith(prefix) else None
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The HTTP status and body Telegram answers ``method`` with."""
+        if method == "getMe":
+            return 200, {"ok": True, "result": self.bot_user}
+        if method == "sendMessage":
+            with self._api_lock:
+                self._message_id += 1
+                message_id = self._message_id
+            return 200, {
+                "ok": True,
+                "result": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": int(params["chat_id"]), "type": "private"},
+                    "from": self.bot_user,
+                    "text": params.get("text", ""),
+                },
+            }
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            return 200, {
+                "ok": True,
+                "result": [u for u in self.updates if u["update_id"] >= offset],
+            }
+        if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
+            return 200, {"ok": True, "result": True}
+        return 400, {"ok": False, "error_code": 400, "description": f"fake: no {method}"}
+
+
+class FakeTelegram(BotApi):
+    """A local Bot API over real HTTP (``Bot(base_url=fake.base_url)``) that records
+    every call.
 
     ``fail(method, retry_after)`` makes the next call of ``method`` answer 429 with
-    ``retry_after``; ``updates`` feeds ``getUpdates`` (offset honoured).
+    ``retry_after``.
     """
 
     def __init__(self, token: str = TOKEN) -> None:
-        self.token = token
+        super().__init__(token)
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[int]] = {}
         self._lock = threading.Lock()
-        self._message_id = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/bot"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -56,7 +105,7 @@ class FakeTelegram:
             time.sleep(0.05)
         raise AssertionError(f"{method} to {chat_id}: {self.calls_to(method, chat_id)}")
 
-    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _recorded_answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
             pending = self._failures.get(method)
             if pending:
@@ -68,30 +117,7 @@ class FakeTelegram:
                     "parameters": {"retry_after": retry_after},
                 }
             self.calls.append((method, params))
-            if method == "getMe":
-                return 200, {"ok": True, "result": BOT_USER}
-            if method == "sendMessage":
-                self._message_id += 1
-                chat_id = int(params["chat_id"])
-                return 200, {
-                    "ok": True,
-                    "result": {
-                        "message_id": self._message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private"},
-                        "from": BOT_USER,
-                        "text": params.get("text", ""),
-                    },
-                }
-            if method == "getUpdates":
-                offset = int(params.get("offset") or 0)
-                return 200, {
-                    "ok": True,
-                    "result": [u for u in self.updates if u["update_id"] >= offset],
-                }
-            if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
-                return 200, {"ok": True, "result": True}
-            return 400, {"ok": False, "error_code": 400, "description": f"fake: no {method}"}
+        return self.answer(method, params)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -101,29 +127,30 @@ class FakeTelegram:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                prefix = f"/bot{fake.token}/"
-                if not self.path.startswith(prefix):
-                    return self._reply(
-                        401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
-                    )
+                method = fake.method(self.path)
+                if method is None:
+                    return reply(self, 401, UNAUTHORIZED)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                status, payload = fake._answer(self.path[len(prefix) :], _params(self, body))
-                self._reply(status, payload)
-
-            def _reply(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                params = parse_params(self.headers.get("Content-Type", ""), body)
+                reply(self, *fake._recorded_answer(method, params))
 
         return Handler
 
 
-def _params(handler: BaseHTTPRequestHandler, body: str) -> dict[str, Any]:
-    """PTB posts form fields whose values are JSON (or plain strings)."""
-    if handler.headers.get("Content-Type", "").startswith("application/json"):
+def reply(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+    """Answer a request with ``payload`` as JSON."""
+    data = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def parse_params(content_type: str, body: str) -> dict[str, Any]:
+    """A Bot API call's parameters: JSON, or (as PTB posts them) form fields whose
+    values are JSON or plain strings."""
+    if content_type.startswith("application/json"):
         return json.loads(body or "{}")
     params: dict[str, Any] = {}
     for key, values in parse_qs(body).items():

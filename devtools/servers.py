@@ -1,4 +1,5 @@
-"""Train a model and run real Rasa and action servers on free local ports."""
+"""Train a model and run real Rasa and action servers on free local ports (the tests' and
+`make bench`'s bot; needs the product's venv)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -18,16 +18,11 @@ from cryptography.fernet import Fernet
 from bot.kb.nlu_export import export_directory
 from bot.ledger.migrate import upgrade
 from bot.rasa_auth import api_headers
+from devtools.net import free_port
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LEDGER_KEY = Fernet.generate_key().decode()
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT_ROOT / ".venv")) / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def train_model(out_dir: Path) -> Path:
@@ -63,18 +58,29 @@ def export_kb_questions(out_dir: Path) -> Path:
     return out
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen | None = None,
+    log: Path | None = None,
+    timeout: float = 180,
+) -> None:
+    """Wait until ``url`` answers a GET with a 2xx; raise if it does not within ``timeout``
+    or if ``process`` (the server behind it) exits first, with the tail of its ``log``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url} exited early{_tail(log)}")
         try:
-            if requests.get(url, timeout=1).ok:
+            if requests.get(url, timeout=2).ok:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"{url} did not come up{_tail(log)}")
+
+
+def _tail(log: Path | None) -> str:
+    return f":\n{log.read_text()[-3000:]}" if log else ""
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Scratch PostgreSQL schemas for tests and the bench (the server of the brief:
+"""Scratch PostgreSQL schemas for the tests and the bench (the server of the brief:
 127.0.0.1:5432, trust auth, database ``test``; ``SSCN_TEST_POSTGRES_URL`` overrides)."""
 
 from __future__ import annotations

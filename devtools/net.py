@@ -1,11 +1,27 @@
-"""Where a local server listens, read from the kernel's socket tables."""
+"""Local ports: a free one, whether one is open, where a server listens (read from the
+kernel's socket tables). Standard library only."""
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from pathlib import Path
 
 LISTEN = "0A"
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
 
 
 def _address(hex_address: str) -> str:

@@ -1,0 +1,2 @@
+"""Helpers the tests share (fixtures shared across folders live in conftest.py files;
+tools the bench shares too live in ``devtools``)."""
