@@ -150,3 +150,9 @@ def secure_console(tmp_path_factory) -> Iterator[Console]:
 @pytest.fixture(scope="session")
 def proxied_console(tmp_path_factory) -> Iterator[Console]:
     yield from _serve(tmp_path_factory.mktemp("console-proxied"), SSCN_CONSOLE_TRUSTED_PROXY="1")
+
+
+@pytest.fixture
+def fresh_console(tmp_path) -> Iterator[Console]:
+    """A console of the test's own (for tests that make its fake Rasa slow or broken)."""
+    yield from _serve(tmp_path)

@@ -7,8 +7,6 @@ import time
 
 import requests
 
-from tests.console.conftest import start_console
-
 RASA_DELAY_SECONDS = 10.0
 SLOW_CALLS = 20  # more threads than either of the console's pools has
 
@@ -20,8 +18,8 @@ def timed_get(session: requests.Session, url: str) -> float:
     return time.perf_counter() - started
 
 
-def test_queue_and_case_pages_answer_while_rasa_hangs(tmp_path):
-    console = start_console(tmp_path)
+def test_queue_and_case_pages_answer_while_rasa_hangs(fresh_console):
+    console = fresh_console
     try:
         ticket = console.file_case()
         session, csrf = console.session_of("ani")
@@ -57,5 +55,3 @@ def test_queue_and_case_pages_answer_while_rasa_hangs(tmp_path):
         assert console.ledger.get(ticket).taken_over_by == "ani"
     finally:
         console.rasa.delay = 0.0
-        console.stop()
-        console.rasa.stop()
