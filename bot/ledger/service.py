@@ -6,23 +6,31 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.sql import Select
 
 from bot.ledger.calendar import WorkingCalendar
+from bot.ledger.clocks import SLA_WORKING_DAYS as SLA_WORKING_DAYS  # re-exported
+from bot.ledger.clocks import (
+    CaseClocks,
+    case_clocks,
+    forwarded,
+    receipt_clocks,
+    replied,
+    status_changed,
+)
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.lifecycle import CLOSED, Status, check_transition
-from bot.ledger.metrics import resolved_at
 from bot.ledger.models import Case, CaseEvent, Unit
+from bot.ledger.queue import QueueFilter, QueuePage, queue_page
 from bot.ledger.tickets import allocate_number, format_ticket, parse_ticket
 from bot.privacy import mask_nik
 from bot.text import normalize
 from bot.topics import load_topics
+from bot.vocabulary import CaseEventType
 
-SLA_WORKING_DAYS = 12
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 CASE_KINDS = ("complaint", "unanswered_question", "human_request")
 
@@ -75,8 +83,28 @@ def _record(
     session.add(CaseEvent(case_id=case.id, at=at, actor=actor, type=type_, old=old, new=new))
 
 
+def _apply(case: Case, changes: dict) -> None:
+    for name, value in changes.items():
+        setattr(case, name, value)
+
+
 class UnknownCase(LookupError):
     """No case with that ticket (or not visible to the asking user)."""
+
+
+class NotDuplicate(ValueError):
+    """A case cannot be marked as a duplicate of that one (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A case marked as a duplicate of another, with its conversation (for transcripts)."""
+
+    ticket: str
+    channel: str
+    conversation_id: str
+    display_name: str | None
+    received_at: dt.datetime
 
 
 class Ledger:
@@ -98,8 +126,12 @@ class Ledger:
         return self._sessions
 
     def sla_due(self, case: Case) -> dt.datetime:
-        """End of the 12th working day after receipt."""
-        return self.calendar.add_working_days(case.received_at, SLA_WORKING_DAYS)
+        """End of the 12th working day after receipt (stored at filing)."""
+        return case.sla_due_at
+
+    def clocks(self, case: Case) -> CaseClocks:
+        """The SLA, verification and follow-up clocks of ``case``, judged now."""
+        return case_clocks(case, self._clock())
 
     def file(self, new: NewCase, actor: str = "bot") -> Filed:
         """Create a case, or return the same user's identical case of the last 10 minutes.
@@ -147,10 +179,11 @@ class Ledger:
                 intake_key=new.intake_key,
                 received_at=now,
                 updated_at=now,
+                **receipt_clocks(now, self.calendar),
             )
             session.add(case)
             session.flush()
-            _record(session, case, actor, "created", now, new=Status.BELUM_DIVERIFIKASI.value)
+            _record(session, case, actor, CaseEventType.CREATED, now, new=Status.BELUM_DIVERIFIKASI)
             return Filed(case, created=True)
 
     def find_by_intake_key(self, key: str) -> Case | None:
@@ -215,19 +248,11 @@ class Ledger:
 
     def is_breached(self, case: Case) -> bool:
         """Past its SLA due time: still open now, or resolved after the due time."""
-        due = self.sla_due(case)
-        if Status(case.status) in CLOSED:
-            return (resolved_at(case) or case.updated_at) > due
-        return self._clock() > due
+        return self.clocks(case).sla.breached
 
-    def breached_many(
-        self, received: np.ndarray, statuses: np.ndarray, closed_at: np.ndarray
-    ) -> np.ndarray:
-        """:meth:`is_breached` over arrays (times as POSIX seconds, ``closed_at`` the first
-        closed status or else the last update), for reports."""
-        closed = np.isin(statuses, [status.value for status in CLOSED])
-        finished = np.where(closed, closed_at, self._clock().timestamp())
-        return finished > self.calendar.due_many(received, SLA_WORKING_DAYS)
+    def now(self) -> dt.datetime:
+        """The ledger's clock (what breaches are judged against)."""
+        return self._clock()
 
     def masked_nik(self, case: Case) -> str | None:
         return mask_nik(self._cipher.decrypt(case.nik_encrypted)) if case.nik_encrypted else None
@@ -250,13 +275,89 @@ class Ledger:
             case = self._locked(session, ticket)
             old = Status(case.status)
             check_transition(old, status, reason)
-            now = self._clock()
-            case.status, case.updated_at = status.value, now
-            case.status_reason = reason if reason else case.status_reason
-            _record(session, case, actor, "status", now, old=old.value, new=status.value)
-            if reason:
-                _record(session, case, actor, "reason", now, new=reason)
+            self._change_status(session, case, status, actor, reason)
         return self.get(ticket)
+
+    def _change_status(
+        self, session: Session, case: Case, status: Status, actor: str, reason: str | None
+    ) -> None:
+        now, old = self._clock(), case.status
+        _apply(case, status_changed(case, old, status.value, now))
+        case.status, case.updated_at = status.value, now
+        case.status_reason = reason if reason else case.status_reason
+        _record(session, case, actor, CaseEventType.STATUS, now, old=old, new=status.value)
+        if reason:
+            _record(session, case, actor, CaseEventType.REASON, now, new=reason)
+
+    def mark_duplicate(self, ticket: str, original_ticket: str, actor: str) -> Case:
+        """Close ``ticket`` as a duplicate of ``original_ticket``, in one transaction; both
+        cases record the link. ``NotDuplicate`` for itself, or an original that is itself
+        a duplicate (the message names its original); ``UnknownCase`` for an unknown one."""
+        if ticket.strip().upper() == original_ticket.strip().upper():
+            raise NotDuplicate("aduan tidak bisa menjadi duplikat dirinya sendiri")
+        with self._sessions() as session, session.begin():
+            # Rows locked in ticket order: two opposite markings cannot deadlock.
+            first, second = sorted((ticket, original_ticket), key=lambda t: t.strip().upper())
+            locked = {c.ticket: c for c in (self._locked(session, t) for t in (first, second))}
+            case = locked[ticket.strip().upper()]
+            original = locked[original_ticket.strip().upper()]
+            if original.status == Status.DUPLIKAT:
+                first = self._original_of(session, original)
+                raise NotDuplicate(
+                    f"{original.ticket} sendiri duplikat dari {first}; tandai sebagai duplikat"
+                    f" dari {first}"
+                )
+            check_transition(Status(case.status), Status.DUPLIKAT, original.ticket)
+            reason = f"duplikat dari {original.ticket}"
+            self._change_status(session, case, Status.DUPLIKAT, actor, reason)
+            now = case.updated_at
+            _record(session, case, actor, CaseEventType.DUPLICATE_OF, now, new=original.ticket)
+            _record(session, original, actor, CaseEventType.MERGED, now, new=case.ticket)
+            original.updated_at = now
+        return self.get(ticket)
+
+    @staticmethod
+    def _original_of(session: Session, case: Case) -> str:
+        return session.execute(
+            select(CaseEvent.new)
+            .where(CaseEvent.case_id == case.id, CaseEvent.type == CaseEventType.DUPLICATE_OF)
+            .order_by(CaseEvent.id.desc())
+            .limit(1)
+        ).scalar_one()
+
+    def duplicates_of(self, ticket: str) -> list[Merged]:
+        """The cases merged into ``ticket``, oldest first, with their conversations."""
+        with self._sessions() as session:
+            original = session.execute(_by_ticket(ticket)).scalar_one_or_none()
+            if original is None:
+                raise UnknownCase(ticket)
+            merged = select(CaseEvent.new).where(
+                CaseEvent.case_id == original.id, CaseEvent.type == CaseEventType.MERGED
+            )
+            rows = session.execute(
+                select(
+                    Case.ticket,
+                    Case.channel,
+                    Case.conversation_id,
+                    Case.display_name,
+                    Case.received_at,
+                )
+                .where(Case.ticket.in_(merged.scalar_subquery()))
+                .order_by(Case.received_at, Case.id)
+            ).all()
+        return [Merged(*row) for row in rows]
+
+    def queue(self, wanted: QueueFilter, agent_id: int | None = None, page: int = 1) -> QueuePage:
+        """One page of the agents' queue (bot/ledger/queue.py), judged now."""
+        return queue_page(self._sessions, wanted, self._clock(), agent_id, page)
+
+    def open_count(self, breached: bool = False) -> int:
+        """How many cases are open (only those past their SLA due time: ``breached``)."""
+        query = select(func.count()).select_from(Case).where(Case.resolved_at.is_(None))
+        if breached:
+            query = query.where(Case.sla_due_at < self._clock())
+        with self._sessions() as session:
+            return session.execute(query).scalar_one()
 
     def assign(self, ticket: str, unit_code: str, actor: str) -> Case:
         """Forward a case to a unit."""
@@ -269,12 +370,14 @@ class Ledger:
                 raise ValueError(f"unit {unit_code!r} tidak dikenal atau nonaktif")
             old_unit = session.get(Unit, case.unit_id) if case.unit_id else None
             now = self._clock()
+            if unit.id != case.unit_id:  # to the same unit again: the clock runs on
+                _apply(case, forwarded(now, self.calendar))
             case.unit_id, case.updated_at = unit.id, now
             _record(
                 session,
                 case,
                 actor,
-                "assigned",
+                CaseEventType.ASSIGNED,
                 now,
                 old=old_unit.code if old_unit else None,
                 new=unit.code,
@@ -286,10 +389,12 @@ class Ledger:
         with self._sessions() as session, session.begin():
             case = self._locked(session, ticket)
             now = self._clock()
-            if type_ == "taken_over":
+            if type_ == CaseEventType.TAKEN_OVER:
                 case.taken_over_by = actor
-            elif type_ == "handed_back":
+            elif type_ == CaseEventType.HANDED_BACK:
                 case.taken_over_by = None
+            elif type_ == CaseEventType.AGENT_REPLY:
+                _apply(case, replied(case, now))
             case.updated_at = now
             _record(session, case, actor, type_, now, new=new)
 
@@ -302,7 +407,7 @@ class Ledger:
                 session,
                 case,
                 actor,
-                "assigned_agent",
+                CaseEventType.ASSIGNED_AGENT,
                 case.updated_at,
                 old=str(old) if old else None,
                 new=str(agent_id) if agent_id else None,
@@ -328,7 +433,7 @@ class Ledger:
             if case is None:
                 return None
             case.csat_rating = rating
-            _record(session, case, "applicant", "rated", self._clock(), new=str(rating))
+            _record(session, case, "applicant", CaseEventType.RATED, self._clock(), new=str(rating))
             return case
 
     def open_cases(self) -> list[Case]:
@@ -348,7 +453,7 @@ class Ledger:
         """The clear NIK, recorded as an audited event."""
         with self._sessions() as session, session.begin():
             case = self._locked(session, ticket)
-            _record(session, case, actor, "nik_revealed", self._clock())
+            _record(session, case, actor, CaseEventType.NIK_REVEALED, self._clock())
             return self._cipher.decrypt(case.nik_encrypted) if case.nik_encrypted else None
 
     @staticmethod
