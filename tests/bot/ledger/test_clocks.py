@@ -12,7 +12,7 @@ from bot.ledger.lifecycle import IllegalTransition, Status
 from bot.ledger.models import Unit
 from bot.ledger.service import NotDuplicate, UnknownCase
 from bot.vocabulary import CaseEventType
-from tests.bot.ledger.test_service import clock, complaint, ledger  # noqa: F401 (fixtures)
+from tests.bot.ledger.test_service import complaint
 
 DAY = dt.timedelta(days=1)
 

@@ -9,7 +9,6 @@ from bot.ledger.lifecycle import Status
 from bot.ledger.models import Agent
 from bot.ledger.queue import MINE, OPEN, UNASSIGNED, QueueFilter, ticket_candidates
 from bot.ledger.service import NewCase
-from tests.bot.ledger.test_service import clock, ledger  # noqa: F401 (fixtures)
 
 
 def new(user: str, summary: str, name: str | None = None, **changes) -> NewCase:
