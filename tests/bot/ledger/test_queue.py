@@ -69,10 +69,11 @@ def test_filters_search_order_and_pages(ledger, clock):
     assert tickets[2] not in found(assignee=UNASSIGNED) and len(found(assignee=UNASSIGNED)) == 6
     assert found(search=tickets[3].lower()) == [tickets[3]]
     assert found(search=str(int(tickets[3][-5:]))) == [tickets[3]]  # the number alone
-    assert found(search="siti") == [tickets[3]]
-    assert found(search="NOMOR 2") == [tickets[2]]
-    assert found(search="100% rusak_") == [tickets[6]]  # % and _ match themselves
-    assert found(search="50%") == []
+    assert found(search="siti") == [tickets[3]] == found(search="AMINAH", status=OPEN)
+    assert found(search="nomor 3") == []  # the name only
+    assert found(text="NOMOR 2") == [tickets[2]]
+    assert found(text="100% rusak_") == [tickets[6]]  # % and _ match themselves
+    assert found(text="50%") == []
     assert found(breached=True) == []
     clock.now = ledger.get(tickets[0]).sla_due_at + dt.timedelta(minutes=1)
     late = [t for t in tickets if t != tickets[4] and ledger.get(t).sla_due_at < clock.now]
@@ -93,6 +94,10 @@ def test_pages_of_fifty(ledger, clock):
     first, last = ledger.queue(QueueFilter()), ledger.queue(QueueFilter(), page=9)
     assert (len(first.rows), first.pages, first.total) == (50, 2, 51)
     assert (len(last.rows), last.page) == (1, 2)
+    assert [r.ticket for r in first.rows + last.rows] == [
+        r.ticket for r in ledger.queue(QueueFilter(), page=1).rows
+    ] + [last.rows[0].ticket]
+    assert last.rows[0].ticket == "SSCN-2026-00051"
 
 
 def test_ticket_candidates():
