@@ -116,7 +116,9 @@ def ticket_candidates(text: str, year: int) -> list[str]:
     return [format_ticket(y, number) for y in years]
 
 
-def _filtered(query: Select, wanted: QueueFilter, agent_id: int | None, now: dt.datetime):
+def _filtered(
+    query: Select, wanted: QueueFilter, agent_id: int | None, now: dt.datetime, sqlite: bool
+) -> Select:
     if wanted.status == OPEN:
         query = query.where(Case.status.not_in([status.value for status in CLOSED]))
     elif wanted.status:
@@ -139,16 +141,21 @@ def _filtered(query: Select, wanted: QueueFilter, agent_id: int | None, now: dt.
         if tickets:
             query = query.where(Case.ticket.in_(tickets))
         else:
-            query = query.where(_contains(Case.display_name, search))
+            query = query.where(_contains(Case.display_name, search, sqlite))
     text = wanted.text.strip()
     if text:
-        query = query.where(or_(_contains(Case.summary, text), _contains(Case.description, text)))
+        query = query.where(
+            or_(_contains(Case.summary, text, sqlite), _contains(Case.description, text, sqlite))
+        )
     return query
 
 
-def _contains(column, text: str) -> ColumnElement:
-    """Case-insensitive substring (lower() LIKE: faster than ILIKE on PostgreSQL)."""
-    return func.lower(column).like(f"%{_escaped(text.lower())}%", escape="\\")
+def _contains(column, text: str, sqlite: bool) -> ColumnElement:
+    """Case-insensitive substring. SQLite's LIKE already ignores (ASCII) case, as its
+    lower() does, so the column is not lowered there; PostgreSQL: lower() LIKE (faster
+    than ILIKE)."""
+    pattern = f"%{_escaped(text.lower())}%"
+    return (column if sqlite else func.lower(column)).like(pattern, escape="\\")
 
 
 def _escaped(text: str) -> str:
@@ -167,15 +174,17 @@ def queue_page(
     matches, earliest SLA due first; ``agent_id`` is who "mine" means."""
     base = select(*COLUMNS).outerjoin(Unit, Unit.id == Case.unit_id)
     with sessions() as session:
+        sqlite = session.get_bind().dialect.name == "sqlite"
         if _scans_text(wanted, now.year):
             # One pass over the matching rows (a substring needs a scan anyway), ordered
             # here: cheaper than walking the due-time index and counting in a second scan.
             hits = session.execute(
                 _filtered(
-                    select(Case.id, Case.sla_due_at).outerjoin(Unit, Unit.id == Case.unit_id),
+                    _with_unit(select(Case.id, Case.sla_due_at), wanted),
                     wanted,
                     agent_id,
                     now,
+                    sqlite,
                 )
             ).all()
             hits.sort(key=lambda hit: (hit.sla_due_at, hit.id))
@@ -190,12 +199,10 @@ def queue_page(
             }
             rows = [found[case_id] for case_id in wanted_ids]
             return QueuePage([_row(row, now) for row in rows], total, page, page_size)
-        counted = select(func.count()).select_from(Case)
-        if wanted.unit:
-            counted = counted.join(Unit, Unit.id == Case.unit_id)
-        total = session.execute(_filtered(counted, wanted, agent_id, now)).scalar_one()
+        counted = _with_unit(select(func.count()).select_from(Case), wanted)
+        total = session.execute(_filtered(counted, wanted, agent_id, now, sqlite)).scalar_one()
         page = _clamped(page, total, page_size)
-        query = _filtered(base, wanted, agent_id, now)
+        query = _filtered(base, wanted, agent_id, now, sqlite)
         first = (page - 1) * page_size
         size = min(page_size, total - first)
         if first <= total // 2:
@@ -206,6 +213,11 @@ def queue_page(
             rows = session.execute(backwards.offset(total - first - size).limit(size)).all()
             rows.reverse()
     return QueuePage([_row(row, now) for row in rows], total, page, page_size)
+
+
+def _with_unit(query: Select, wanted: QueueFilter) -> Select:
+    """``query`` joined to the units when the filter names one."""
+    return query.join(Unit, Unit.id == Case.unit_id) if wanted.unit else query
 
 
 def _clamped(page: int, total: int, page_size: int) -> int:
