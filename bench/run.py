@@ -3,7 +3,8 @@ and throughput against a stock Rasa peer,
 and the time of a report over 100,000 cases on SQLite and PostgreSQL.
 
 Prints figures; asserts nothing. Uses the model in models/ (make bench trains it).
-`bench/run.py --only report` (or accuracy, labelled, crossval, speed, peer, long) runs one section.
+`bench/run.py --only report` (or accuracy, labelled, crossval, speed, peer, long, queue) runs
+one section; "queue" times the agents' queue over 100,000 cases (bench/queue/run.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bench import report_load  # noqa: E402
 from bench.eval_set import labelled  # noqa: E402
 from bench.peer import PEER_MESSAGES, Peer, rest_turn  # noqa: E402
 from bench.peer import build as build_peer  # noqa: E402
+from bench.queue.run import queue_speed  # noqa: E402
 from bot.classify import MessageClassifier  # noqa: E402
 from bot.kb.nlu_export import export_directory  # noqa: E402
 from bot.ledger.crypto import FieldCipher  # noqa: E402
@@ -372,7 +374,7 @@ def report_speed() -> list[str]:
     return lines
 
 
-SECTIONS = ("accuracy", "labelled", "crossval", "speed", "peer", "long", "report")
+SECTIONS = ("accuracy", "labelled", "crossval", "speed", "peer", "long", "report", "queue")
 
 
 def main() -> None:
@@ -390,6 +392,7 @@ def main() -> None:
         "peer": lambda: stock_peer(model),
         "long": lambda: long_messages(model),
         "report": report_speed,
+        "queue": queue_speed,
     }
     for name in chosen:
         print("\n".join(runs[name]()), "\n", flush=True)

@@ -9,6 +9,7 @@ from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import CLOSED, Status
 from bot.ledger.models import Case, CaseEvent
 from bot.ledger.service import Ledger
+from bot.vocabulary import CaseEventType
 
 STATUS_LABELS = {
     Status.BELUM_DIVERIFIKASI: "diterima, menunggu verifikasi petugas",
@@ -20,7 +21,12 @@ STATUS_LABELS = {
 }
 
 # Event types an applicant is told about; notes, NIK reveals etc. stay internal.
-PUBLIC_EVENTS = {"created", "status", "assigned", "agent_reply"}
+PUBLIC_EVENTS = {
+    CaseEventType.CREATED,
+    CaseEventType.STATUS,
+    CaseEventType.ASSIGNED,
+    CaseEventType.AGENT_REPLY,
+}
 
 
 @dataclass(frozen=True)
@@ -34,11 +40,11 @@ class PublicStatus:
 
 
 def describe_event(event: CaseEvent, ledger_units: dict[str, str]) -> str:
-    if event.type == "created":
+    if event.type == CaseEventType.CREATED:
         return "aduan diterima"
-    if event.type == "status":
+    if event.type == CaseEventType.STATUS:
         return f'status menjadi "{STATUS_LABELS[Status(event.new)]}"'
-    if event.type == "assigned":
+    if event.type == CaseEventType.ASSIGNED:
         return f"diteruskan ke {ledger_units.get(event.new or '', 'unit terkait')}"
     return "petugas membalas pesan Anda"
 

@@ -16,22 +16,21 @@ Refusals (not the agent's case, an illegal status move, an empty message) raise
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import update
 
 from bot.agents import AgentStore
-from bot.desk_deliveries import PAUSE, RESUME, SEND, Deliveries
+from bot.desk_deliveries import PAUSE, PENDING, RESUME, SEND, Deliveries
 from bot.intake import IntakeDesk, PublicStatus, Receipt
+from bot.ledger.changes import CaseChange, UnknownUnit
 from bot.ledger.crypto import FieldCipher
-from bot.ledger.lifecycle import IllegalTransition, Status, check_transition
-from bot.ledger.models import Agent, Case, CaseEvent, Delivery, Unit
-from bot.ledger.service import Ledger, NewCase, UnknownCase, utcnow
+from bot.ledger.lifecycle import IllegalTransition, Status
+from bot.ledger.models import Agent, Case, Delivery
+from bot.ledger.service import Ledger, NewCase
 from bot.vocabulary import CaseEventType as Event
 
 MAX_TEXT_CHARS = 2000
@@ -88,57 +87,23 @@ def checked_text(text: str) -> str:
     return text
 
 
-class _Change:
-    """One operation's writes on one locked case, in one session."""
-
-    def __init__(self, session: Session, case: Case, actor: str, now: dt.datetime) -> None:
-        self.session, self.case, self.actor, self.now = session, case, actor, now
-
-    def event(self, type_: Event, old: str | None = None, new: str | None = None) -> None:
-        self.session.add(
-            CaseEvent(
-                case_id=self.case.id,
-                at=self.now,
-                actor=self.actor,
-                type=type_.value,
-                old=old,
-                new=new,
-            )
+def owe(
+    change: CaseChange, kind: str, text: str | None = None, buttons: list | None = None
+) -> None:
+    """Queue a delivery to the case's conversation in the change's transaction."""
+    change.session.add(
+        Delivery(
+            case_id=change.case.id,
+            conversation_id=change.case.conversation_id,
+            kind=kind,
+            text=text,
+            buttons=json.dumps(buttons) if buttons else None,
+            author=change.actor if kind != SEND else f"agent:{change.actor}",
+            state=PENDING,
+            attempts=0,
+            created_at=change.now,
         )
-        self.case.updated_at = self.now
-
-    def status(self, status: Status, reason: str | None = None) -> None:
-        old = Status(self.case.status)
-        try:
-            check_transition(old, status, reason)
-        except IllegalTransition as error:
-            raise DeskRefusal(str(error)) from error
-        self.case.status = status.value
-        if reason:
-            self.case.status_reason = reason
-        self.event(Event.STATUS, old=old.value, new=status.value)
-        if reason:
-            self.event(Event.REASON, new=reason)
-
-    def verify_if_new(self) -> None:
-        """A case acted on is verified first (the lifecycle allows no shortcut)."""
-        if self.case.status == Status.BELUM_DIVERIFIKASI.value:
-            self.status(Status.BELUM_DITINDAKLANJUTI)
-
-    def deliver(self, kind: str, text: str | None = None, buttons: list | None = None) -> None:
-        self.session.add(
-            Delivery(
-                case_id=self.case.id,
-                conversation_id=self.case.conversation_id,
-                kind=kind,
-                text=text,
-                buttons=json.dumps(buttons) if buttons else None,
-                author=self.actor if kind != SEND else f"agent:{self.actor}",
-                state="pending",
-                attempts=0,
-                created_at=self.now,
-            )
-        )
+    )
 
 
 class CaseDesk:
@@ -152,14 +117,12 @@ class CaseDesk:
         intake: IntakeDesk,
         deliveries: Callable[[], Deliveries],
         cipher: FieldCipher,
-        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.ledger = ledger
         self._cipher = cipher
         self.agents = agents
         self.intake = intake
         self._deliveries = deliveries
-        self._clock = clock
 
     @property
     def deliveries(self) -> Deliveries:
@@ -193,10 +156,9 @@ class CaseDesk:
         with self._change(ticket, agent, claim=True) as change:
             if change.case.taken_over_by == agent.username:
                 return Outcome("Percakapan ini sudah Anda ambil alih.")
-            change.case.taken_over_by = agent.username
-            change.event(Event.TAKEN_OVER)
-            change.deliver(PAUSE)
-            change.deliver(SEND, greeting(agent))
+            change.take_over()
+            owe(change, PAUSE)
+            owe(change, SEND, greeting(agent))
         return self._delivered(
             change, "Percakapan diambil alih; asisten otomatis berhenti menjawab."
         )
@@ -204,9 +166,8 @@ class CaseDesk:
     def hand_back(self, ticket: str, agent: Agent) -> Outcome:
         """The bot answers the applicant again."""
         with self._change(ticket, agent) as change:
-            change.case.taken_over_by = None
-            change.event(Event.HANDED_BACK)
-            change.deliver(RESUME)
+            change.hand_back()
+            owe(change, RESUME)
         return self._delivered(change, "Percakapan dikembalikan ke asisten otomatis.")
 
     def reply(self, ticket: str, agent: Agent, text: str) -> Outcome:
@@ -214,8 +175,8 @@ class CaseDesk:
         response of docs/METRICS.md)."""
         text = checked_text(text)
         with self._change(ticket, agent) as change:
-            change.event(Event.AGENT_REPLY, new=text)
-            change.deliver(SEND, text)
+            change.reply(text)
+            owe(change, SEND, text)
         return self._delivered(change, "Pesan terkirim.")
 
     def note(self, ticket: str, agent: Agent, text: str) -> Outcome:
@@ -240,17 +201,15 @@ class CaseDesk:
     def forward(self, ticket: str, agent: Agent, unit_code: str) -> Outcome:
         """Forward to a unit: verified if new, and in progress."""
         with self._change(ticket, agent) as change:
-            unit = change.session.execute(
-                select(Unit).where(Unit.code == unit_code, Unit.active.is_(True))
-            ).scalar_one_or_none()
-            if unit is None:
-                raise DeskRefusal("Unit tidak dikenal atau nonaktif.")
-            old = change.session.get(Unit, change.case.unit_id) if change.case.unit_id else None
-            change.case.unit_id = unit.id
-            change.event(Event.ASSIGNED, old=old.code if old else None, new=unit.code)
+            # Verified and in progress first: the follow-up clock starts at the
+            # forwarding and stops at the first step after it.
             change.verify_if_new()
             if change.case.status == Status.BELUM_DITINDAKLANJUTI.value:
                 change.status(Status.DALAM_PROSES)
+            try:
+                unit = change.forward(unit_code)
+            except UnknownUnit as error:
+                raise DeskRefusal("Unit tidak dikenal atau nonaktif.") from error
         return Outcome(f"Kasus diteruskan ke {unit.name}.")
 
     def resolve(self, ticket: str, agent: Agent, closing: str) -> Outcome:
@@ -261,12 +220,11 @@ class CaseDesk:
             change.verify_if_new()
             change.status(Status.SELESAI)
             if change.case.taken_over_by:
-                change.case.taken_over_by = None
-                change.event(Event.HANDED_BACK)
-                change.deliver(RESUME)
-            change.event(Event.AGENT_REPLY, new=closing)
-            change.deliver(SEND, closing)
-            change.deliver(SEND, RATING_REQUEST, RATING_BUTTONS)
+                change.hand_back()
+                owe(change, RESUME)
+            change.reply(closing)
+            owe(change, SEND, closing)
+            owe(change, SEND, RATING_REQUEST, RATING_BUTTONS)
         return self._delivered(change, "Kasus diselesaikan; pemohon diminta memberi penilaian.")
 
     def reassign(self, ticket: str, supervisor: Agent, username: str) -> Outcome:
@@ -277,13 +235,7 @@ class CaseDesk:
         if username and (target is None or not target.active):
             raise DeskRefusal("Petugas tidak dikenal atau nonaktif.")
         with self._change(ticket, supervisor) as change:
-            old = change.case.assigned_agent_id
-            change.case.assigned_agent_id = target.id if target else None
-            change.event(
-                Event.ASSIGNED_AGENT,
-                old=str(old) if old else None,
-                new=str(target.id) if target else None,
-            )
+            change.assign_agent(target.id if target else None)
         return Outcome(
             f"Kasus ditugaskan ke {target.display_name}." if target else "Penugasan dilepas."
         )
@@ -329,23 +281,19 @@ class CaseDesk:
     @contextmanager
     def _change(
         self, ticket: str, agent: Agent, owners_only: bool = True, claim: bool = False
-    ) -> Iterator[_Change]:
+    ) -> Iterator[CaseChange]:
         """One transaction on the locked case; refusals roll everything back."""
-        sessions = self.ledger.sessions
-        with sessions() as session, session.begin():
-            case = session.execute(
-                select(Case).where(Case.ticket == ticket.strip().upper()).with_for_update()
-            ).scalar_one_or_none()
-            if case is None:
-                raise UnknownCase(ticket)
-            if owners_only and not may_act(agent, case):
-                raise NotYours(self._refusal(case))
-            change = _Change(session, case, agent.username, self._clock())
-            if claim and case.assigned_agent_id != agent.id:
-                self._claim(change, agent)
-            yield change
+        try:
+            with self.ledger.change(ticket, agent.username) as change:
+                if owners_only and not may_act(agent, change.case):
+                    raise NotYours(self._refusal(change.case))
+                if claim and change.case.assigned_agent_id != agent.id:
+                    self._claim(change, agent)
+                yield change
+        except IllegalTransition as error:
+            raise DeskRefusal(str(error)) from error
 
-    def _claim(self, change: _Change, agent: Agent) -> None:
+    def _claim(self, change: CaseChange, agent: Agent) -> None:
         """An agent takes an unassigned case, in one statement (two agents clicking at
         once: one wins); a supervisor takes any case."""
         case = change.case
@@ -368,5 +316,5 @@ class CaseDesk:
         )
 
     @staticmethod
-    def _delivered(change: _Change, message: str) -> Outcome:
+    def _delivered(change: CaseChange, message: str) -> Outcome:
         return Outcome(message, conversation_id=change.case.conversation_id)

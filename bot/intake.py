@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 from dataclasses import dataclass
 
 from bot.case_status import PublicStatus, public_status
-from bot.ledger.crypto import cipher_from_env
-from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
+from bot.ledger.db import UNAVAILABLE
 from bot.ledger.lookups import record_lookup
-from bot.ledger.outbox import Outbox, outbox_dir
+from bot.ledger.outbox import Outbox
 from bot.ledger.service import Ledger, NewCase, UnknownCase
+from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 # Channels where replies are public (X): the bot asks for no personal details there.
-PUBLIC_CHANNELS = frozenset({"twitter"})
-RETRY_SECONDS = float(os.environ.get("SSCN_OUTBOX_RETRY_SECONDS", "30"))
+PUBLIC_CHANNELS = frozenset({Channel.TWITTER})
+RETRY_SECONDS = 30.0  # the default of SSCN_OUTBOX_RETRY_SECONDS (bot/config.py)
 
 
 class LedgerUnavailable(RuntimeError):
@@ -53,15 +52,13 @@ class IntakeDesk:
         self._drainer: threading.Thread | None = None
         self._drainer_lock = threading.Lock()
 
-    @classmethod
-    def from_env(cls, retry_in_background: bool = True) -> IntakeDesk:
-        """``SSCN_DATABASE_URL``, ``SSCN_LEDGER_KEY`` and ``SSCN_OUTBOX_DIR`` (see .env.example)."""
-        cipher = cipher_from_env()
-        ledger = Ledger(make_sessionmaker(make_engine()), cipher)
-        desk = cls(ledger, Outbox(outbox_dir(), cipher))
-        if retry_in_background and desk.outbox.keys():
-            desk.start_retrying()  # filings left by an earlier run
-        return desk
+    def resume_pending(self) -> bool:
+        """Start the background retry for filings an earlier run left in the outbox (the
+        action server calls this once at start); True when there were any."""
+        if not self.outbox.keys():
+            return False
+        self.start_retrying()
+        return True
 
     def submit(self, new: NewCase) -> Receipt:
         """File now; with the database down, keep the filing in the outbox instead.

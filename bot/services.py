@@ -112,9 +112,7 @@ class Services:
     @cached_property
     def desk(self) -> CaseDesk:
         """Every operation on a case, for the actions and the console."""
-        return CaseDesk(
-            self.ledger, self.agents, self.intake, lambda: self.deliveries, self.cipher
-        )
+        return CaseDesk(self.ledger, self.agents, self.intake, lambda: self.deliveries, self.cipher)
 
     @cached_property
     def intake(self) -> IntakeDesk:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -29,11 +28,6 @@ class FieldCipher:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError) as error:
             raise ValueError("cannot decrypt: wrong SSCN_LEDGER_KEY or damaged data") from error
-
-
-def cipher_from_env(dev_key_file: Path = DEV_KEY_FILE) -> FieldCipher:
-    """``SSCN_LEDGER_KEY``, or on a laptop a key generated once under ``var/``."""
-    return cipher_for(os.environ.get("SSCN_LEDGER_KEY"), dev_key_file)
 
 
 def cipher_for(key: str | None, dev_key_file: Path = DEV_KEY_FILE) -> FieldCipher:

@@ -16,20 +16,15 @@ from bot.config import PROJECT_ROOT
 
 # Errors that mean "the database cannot be reached right now" rather than "bad request".
 UNAVAILABLE = (OperationalError, InterfaceError)
-CONNECT_TIMEOUT_SECONDS = int(os.environ.get("SSCN_DB_CONNECT_TIMEOUT", "3"))
+CONNECT_TIMEOUT_SECONDS = 3  # the default of SSCN_DB_CONNECT_TIMEOUT (bot/config.py)
 
+# The SQLite file of a laptop run (Services uses it when SSCN_DATABASE_URL is unset).
 DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'ledger.db'}"
 
 
-def database_url() -> str:
-    """``SSCN_DATABASE_URL`` or the SQLite file under ``var/``."""
-    return os.environ.get("SSCN_DATABASE_URL") or DEFAULT_URL
-
-
-def make_engine(url: str | None = None, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
-    """A 2.0-style engine; SQLite gets WAL, foreign keys and a patient lock timeout;
-    PostgreSQL connections give up after ``connect_timeout`` seconds."""
-    url = url or database_url()
+def make_engine(url: str, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
+    """A 2.0-style engine for ``url``; SQLite gets WAL, foreign keys and a patient lock
+    timeout; PostgreSQL connections give up after ``connect_timeout`` seconds."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         connect_args = (

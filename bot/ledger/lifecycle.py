@@ -14,6 +14,15 @@ class Status(str, Enum):
     DUPLIKAT = "duplikat"  # same as another case, with a reason
 
 
+# The status for agents, in words (the console's queue and case page).
+LABELS: dict[Status, str] = {
+    Status.BELUM_DIVERIFIKASI: "Belum diverifikasi",
+    Status.BELUM_DITINDAKLANJUTI: "Belum ditindaklanjuti",
+    Status.DALAM_PROSES: "Dalam proses",
+    Status.SELESAI: "Selesai",
+    Status.DITOLAK: "Ditolak",
+    Status.DUPLIKAT: "Duplikat",
+}
 CLOSED = frozenset({Status.SELESAI, Status.DITOLAK, Status.DUPLIKAT})
 NEEDS_REASON = frozenset({Status.DITOLAK, Status.DUPLIKAT})
 ALLOWED: dict[Status, frozenset[Status]] = {
@@ -23,7 +32,7 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.BELUM_DITINDAKLANJUTI: frozenset(
         {Status.DALAM_PROSES, Status.SELESAI, Status.DITOLAK, Status.DUPLIKAT}
     ),
-    Status.DALAM_PROSES: frozenset({Status.SELESAI, Status.BELUM_DITINDAKLANJUTI}),
+    Status.DALAM_PROSES: frozenset({Status.SELESAI, Status.BELUM_DITINDAKLANJUTI, Status.DUPLIKAT}),
     Status.SELESAI: frozenset(),
     Status.DITOLAK: frozenset(),
     Status.DUPLIKAT: frozenset(),

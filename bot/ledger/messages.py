@@ -14,7 +14,6 @@ restarted poller knows which parts went out.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import or_, select, update
@@ -32,17 +31,11 @@ RECEIVED, PROCESSED, ANSWERED, FAILED = "received", "processed", "answered", "fa
 PENDING, POSTING, POSTED, FORBIDDEN, SENT = "pending", "posting", "posted", "forbidden", "sent"
 # What ``admit`` tells a delivery: handle it now, another handler has it, handled before.
 ADMITTED, BUSY, DONE = "admitted", "busy", "done"
-CLAIM_SECONDS_ENV = "SSCN_MESSAGE_CLAIM_SECONDS"
-DEFAULT_CLAIM_SECONDS = 120.0
+DEFAULT_CLAIM_SECONDS = 120.0  # the default of SSCN_MESSAGE_CLAIM_SECONDS (bot/config.py)
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def claim_seconds_from_env() -> float:
-    """How long a handler may hold an inbound message before another may take it."""
-    return float(os.environ.get(CLAIM_SECONDS_ENV) or DEFAULT_CLAIM_SECONDS)
 
 
 class MessageLog:
@@ -50,12 +43,11 @@ class MessageLog:
         self,
         sessions: sessionmaker,
         clock: Callable[[], dt.datetime] = utcnow,
-        claim_seconds: float | None = None,
+        claim_seconds: float = DEFAULT_CLAIM_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        seconds = claim_seconds_from_env() if claim_seconds is None else claim_seconds
-        self._lease = dt.timedelta(seconds=seconds)
+        self._lease = dt.timedelta(seconds=claim_seconds)
 
     def receive(
         self,

@@ -13,8 +13,9 @@ from sqlalchemy.sql import ColumnElement, Select
 from bot.ledger.calendar import WorkingCalendar
 from bot.ledger.lifecycle import CLOSED, Status
 from bot.ledger.models import Case, CaseEvent, UTCDateTime
+from bot.vocabulary import CaseEventType
 
-HUMAN_REPLY = "agent_reply"  # event type the agent console records for a message sent
+HUMAN_REPLY = CaseEventType.AGENT_REPLY  # what the console records for a message sent
 FOLLOW_UP = frozenset({Status.DALAM_PROSES.value, Status.SELESAI.value})
 CLOSED_VALUES = frozenset(status.value for status in CLOSED)
 VERIFIED = frozenset(s.value for s in Status) - {Status.BELUM_DIVERIFIKASI.value}
@@ -54,7 +55,9 @@ class Milestones:
 
 def _first_status(events: Iterable[CaseEvent], statuses: frozenset[str]) -> dt.datetime | None:
     """When the status first changed to one of ``statuses``."""
-    return min((e.at for e in events if e.type == "status" and e.new in statuses), default=None)
+    return min(
+        (e.at for e in events if e.type == CaseEventType.STATUS and e.new in statuses), default=None
+    )
 
 
 def milestones(events: Iterable[CaseEvent]) -> Milestones:
@@ -73,7 +76,7 @@ def _first_at(condition: ColumnElement) -> ColumnElement:
 
 
 def _status_in(statuses: frozenset[str]) -> ColumnElement:
-    return and_(CaseEvent.type == "status", CaseEvent.new.in_(sorted(statuses)))
+    return and_(CaseEvent.type == CaseEventType.STATUS, CaseEvent.new.in_(sorted(statuses)))
 
 
 def milestones_query() -> Select:

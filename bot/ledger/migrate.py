@@ -7,19 +7,17 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bot.ledger.db import database_url
-
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # Alembic's config is a ConfigParser: a literal "%" (e.g. in a password) must be doubled.
-    config.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Bring the database at ``url`` (default: ``SSCN_DATABASE_URL``) to ``revision``."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision``."""
     command.upgrade(alembic_config(url), revision)

@@ -91,9 +91,22 @@ class Case(Base):
     intake_key = Column(String(64))
     received_at = Column(UTCDateTime, nullable=False, index=True)
     updated_at = Column(UTCDateTime, nullable=False)
+    # Clocks, computed when their event happens (definitions: docs/METRICS.md).
+    sla_due_at = Column(UTCDateTime)  # receipt + 12 working days
+    resolved_at = Column(UTCDateTime)  # first move to a closed status
+    verification_due_at = Column(UTCDateTime)  # receipt + 3 working days
+    verified_at = Column(UTCDateTime)  # first move out of belum_diverifikasi
+    forwarded_at = Column(UTCDateTime)  # latest forwarding to a (different) unit
+    followup_due_at = Column(UTCDateTime)  # forwarded_at + 5 working days
+    followed_up_at = Column(UTCDateTime)  # first status change or agent reply after it
 
     unit = relationship(Unit)
     events = relationship("CaseEvent", order_by="CaseEvent.id", back_populates="case")
+
+
+Index("ix_cases_queue", Case.sla_due_at, Case.id)
+Index("ix_cases_status_queue", Case.status, Case.sla_due_at, Case.id)
+Index("ix_cases_assignee_queue", Case.assigned_agent_id, Case.sla_due_at, Case.id)
 
 
 class CaseEvent(Base):

@@ -19,19 +19,12 @@ import time
 import uuid
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import UNAVAILABLE
 from bot.ledger.service import Filed, Ledger, NewCase
 
 logger = logging.getLogger(__name__)
 SENSITIVE_FIELDS = ("nik", "contact")
-
-
-def outbox_dir() -> Path:
-    """``SSCN_OUTBOX_DIR`` or ``var/outbox``."""
-    path = Path(os.environ.get("SSCN_OUTBOX_DIR", "var/outbox"))
-    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 class Outbox:

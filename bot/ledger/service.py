@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.sql import Select
 
 from bot.ledger.calendar import WorkingCalendar
+from bot.ledger.changes import CaseChange
+from bot.ledger.clocks import SLA_WORKING_DAYS as SLA_WORKING_DAYS  # re-exported
+from bot.ledger.clocks import (
+    CaseClocks,
+    case_clocks,
+    receipt_clocks,
+)
 from bot.ledger.crypto import FieldCipher
-from bot.ledger.lifecycle import CLOSED, Status, check_transition
-from bot.ledger.metrics import resolved_at
-from bot.ledger.models import Case, CaseEvent, Unit
+from bot.ledger.lifecycle import CLOSED, Status
+from bot.ledger.models import Case, CaseEvent
+from bot.ledger.queue import QueueFilter, QueuePage, queue_page
 from bot.ledger.tickets import allocate_number, format_ticket, parse_ticket
 from bot.privacy import mask_nik
 from bot.text import normalize
 from bot.topics import load_topics
+from bot.vocabulary import CaseEventType
 
-SLA_WORKING_DAYS = 12
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 CASE_KINDS = ("complaint", "unanswered_question", "human_request")
 
@@ -79,6 +86,21 @@ class UnknownCase(LookupError):
     """No case with that ticket (or not visible to the asking user)."""
 
 
+class NotDuplicate(ValueError):
+    """A case cannot be marked as a duplicate of that one (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A case marked as a duplicate of another, with its conversation (for transcripts)."""
+
+    ticket: str
+    channel: str
+    conversation_id: str
+    display_name: str | None
+    received_at: dt.datetime
+
+
 class Ledger:
     def __init__(
         self,
@@ -98,8 +120,12 @@ class Ledger:
         return self._sessions
 
     def sla_due(self, case: Case) -> dt.datetime:
-        """End of the 12th working day after receipt."""
-        return self.calendar.add_working_days(case.received_at, SLA_WORKING_DAYS)
+        """End of the 12th working day after receipt (stored at filing)."""
+        return case.sla_due_at
+
+    def clocks(self, case: Case) -> CaseClocks:
+        """The SLA, verification and follow-up clocks of ``case``, judged now."""
+        return case_clocks(case, self._clock())
 
     def file(self, new: NewCase, actor: str = "bot") -> Filed:
         """Create a case, or return the same user's identical case of the last 10 minutes.
@@ -147,10 +173,11 @@ class Ledger:
                 intake_key=new.intake_key,
                 received_at=now,
                 updated_at=now,
+                **receipt_clocks(now, self.calendar),
             )
             session.add(case)
             session.flush()
-            _record(session, case, actor, "created", now, new=Status.BELUM_DIVERIFIKASI.value)
+            _record(session, case, actor, CaseEventType.CREATED, now, new=Status.BELUM_DIVERIFIKASI)
             return Filed(case, created=True)
 
     def find_by_intake_key(self, key: str) -> Case | None:
@@ -215,19 +242,11 @@ class Ledger:
 
     def is_breached(self, case: Case) -> bool:
         """Past its SLA due time: still open now, or resolved after the due time."""
-        due = self.sla_due(case)
-        if Status(case.status) in CLOSED:
-            return (resolved_at(case) or case.updated_at) > due
-        return self._clock() > due
+        return self.clocks(case).sla.breached
 
-    def breached_many(
-        self, received: np.ndarray, statuses: np.ndarray, closed_at: np.ndarray
-    ) -> np.ndarray:
-        """:meth:`is_breached` over arrays (times as POSIX seconds, ``closed_at`` the first
-        closed status or else the last update), for reports."""
-        closed = np.isin(statuses, [status.value for status in CLOSED])
-        finished = np.where(closed, closed_at, self._clock().timestamp())
-        return finished > self.calendar.due_many(received, SLA_WORKING_DAYS)
+    def now(self) -> dt.datetime:
+        """The ledger's clock (what breaches are judged against)."""
+        return self._clock()
 
     def masked_nik(self, case: Case) -> str | None:
         return mask_nik(self._cipher.decrypt(case.nik_encrypted)) if case.nik_encrypted else None
@@ -242,71 +261,111 @@ class Ledger:
                 .limit(1)
             ).scalar_one_or_none()
 
+    @contextmanager
+    def change(self, ticket: str, actor: str) -> Iterator[CaseChange]:
+        """One transaction on the case, its row locked: the steps of bot/ledger/changes.py
+        commit together or not at all (``UnknownCase`` when there is no such case)."""
+        with self._sessions() as session, session.begin():
+            yield CaseChange(
+                session, self._locked(session, ticket), actor, self._clock(), self.calendar
+            )
+
     def set_status(
         self, ticket: str, status: Status, actor: str, reason: str | None = None
     ) -> Case:
         """Move a case along its lifecycle (illegal moves raise ``IllegalTransition``)."""
-        with self._sessions() as session, session.begin():
-            case = self._locked(session, ticket)
-            old = Status(case.status)
-            check_transition(old, status, reason)
-            now = self._clock()
-            case.status, case.updated_at = status.value, now
-            case.status_reason = reason if reason else case.status_reason
-            _record(session, case, actor, "status", now, old=old.value, new=status.value)
-            if reason:
-                _record(session, case, actor, "reason", now, new=reason)
+        with self.change(ticket, actor) as change:
+            change.status(status, reason)
         return self.get(ticket)
+
+    def mark_duplicate(self, ticket: str, original_ticket: str, actor: str) -> Case:
+        """Close ``ticket`` as a duplicate of ``original_ticket``, in one transaction; both
+        cases record the link. ``NotDuplicate`` for itself, or an original that is itself
+        a duplicate (the message names its original); ``UnknownCase`` for an unknown one."""
+        if ticket.strip().upper() == original_ticket.strip().upper():
+            raise NotDuplicate("aduan tidak bisa menjadi duplikat dirinya sendiri")
+        with self._sessions() as session, session.begin():
+            # Rows locked in ticket order: two opposite markings cannot deadlock.
+            first, second = sorted((ticket, original_ticket), key=lambda t: t.strip().upper())
+            locked = {c.ticket: c for c in (self._locked(session, t) for t in (first, second))}
+            case = locked[ticket.strip().upper()]
+            original = locked[original_ticket.strip().upper()]
+            if original.status == Status.DUPLIKAT:
+                first = self._original_of(session, original)
+                raise NotDuplicate(
+                    f"{original.ticket} sendiri duplikat dari {first}; tandai sebagai duplikat"
+                    f" dari {first}"
+                )
+            change = CaseChange(session, case, actor, self._clock(), self.calendar)
+            change.status(Status.DUPLIKAT, f"duplikat dari {original.ticket}")
+            change.event(CaseEventType.DUPLICATE_OF, new=original.ticket)
+            change.event(CaseEventType.MERGED, new=case.ticket, case=original)
+        return self.get(ticket)
+
+    @staticmethod
+    def _original_of(session: Session, case: Case) -> str:
+        return session.execute(
+            select(CaseEvent.new)
+            .where(CaseEvent.case_id == case.id, CaseEvent.type == CaseEventType.DUPLICATE_OF)
+            .order_by(CaseEvent.id.desc())
+            .limit(1)
+        ).scalar_one()
+
+    def duplicates_of(self, ticket: str) -> list[Merged]:
+        """The cases merged into ``ticket``, oldest first, with their conversations."""
+        with self._sessions() as session:
+            original = session.execute(_by_ticket(ticket)).scalar_one_or_none()
+            if original is None:
+                raise UnknownCase(ticket)
+            merged = select(CaseEvent.new).where(
+                CaseEvent.case_id == original.id, CaseEvent.type == CaseEventType.MERGED
+            )
+            rows = session.execute(
+                select(
+                    Case.ticket,
+                    Case.channel,
+                    Case.conversation_id,
+                    Case.display_name,
+                    Case.received_at,
+                )
+                .where(Case.ticket.in_(merged.scalar_subquery()))
+                .order_by(Case.received_at, Case.id)
+            ).all()
+        return [Merged(*row) for row in rows]
+
+    def queue(self, wanted: QueueFilter, agent_id: int | None = None, page: int = 1) -> QueuePage:
+        """One page of the agents' queue (bot/ledger/queue.py), judged now."""
+        return queue_page(self._sessions, wanted, self._clock(), agent_id, page)
+
+    def open_count(self, breached: bool = False) -> int:
+        """How many cases are open (only those past their SLA due time: ``breached``)."""
+        query = select(func.count()).select_from(Case).where(Case.resolved_at.is_(None))
+        if breached:
+            query = query.where(Case.sla_due_at < self._clock())
+        with self._sessions() as session:
+            return session.execute(query).scalar_one()
 
     def assign(self, ticket: str, unit_code: str, actor: str) -> Case:
         """Forward a case to a unit."""
-        with self._sessions() as session, session.begin():
-            case = self._locked(session, ticket)
-            unit = session.execute(
-                select(Unit).where(Unit.code == unit_code, Unit.active.is_(True))
-            ).scalar_one_or_none()
-            if unit is None:
-                raise ValueError(f"unit {unit_code!r} tidak dikenal atau nonaktif")
-            old_unit = session.get(Unit, case.unit_id) if case.unit_id else None
-            now = self._clock()
-            case.unit_id, case.updated_at = unit.id, now
-            _record(
-                session,
-                case,
-                actor,
-                "assigned",
-                now,
-                old=old_unit.code if old_unit else None,
-                new=unit.code,
-            )
+        with self.change(ticket, actor) as change:
+            change.forward(unit_code)
         return self.get(ticket)
 
     def record(self, ticket: str, actor: str, type_: str, new: str | None = None) -> None:
         """Append an event without changing the case: agent_reply, note, taken_over..."""
-        with self._sessions() as session, session.begin():
-            case = self._locked(session, ticket)
-            now = self._clock()
-            if type_ == "taken_over":
-                case.taken_over_by = actor
-            elif type_ == "handed_back":
-                case.taken_over_by = None
-            case.updated_at = now
-            _record(session, case, actor, type_, now, new=new)
+        with self.change(ticket, actor) as change:
+            if type_ == CaseEventType.TAKEN_OVER:
+                change.take_over()
+            elif type_ == CaseEventType.HANDED_BACK:
+                change.hand_back()
+            elif type_ == CaseEventType.AGENT_REPLY:
+                change.reply(new or "")
+            else:
+                change.event(CaseEventType(type_), new=new)
 
     def assign_agent(self, ticket: str, agent_id: int | None, actor: str) -> None:
-        with self._sessions() as session, session.begin():
-            case = self._locked(session, ticket)
-            old = case.assigned_agent_id
-            case.assigned_agent_id, case.updated_at = agent_id, self._clock()
-            _record(
-                session,
-                case,
-                actor,
-                "assigned_agent",
-                case.updated_at,
-                old=str(old) if old else None,
-                new=str(agent_id) if agent_id else None,
-            )
+        with self.change(ticket, actor) as change:
+            change.assign_agent(agent_id)
 
     def rate(self, channel: str, channel_user: str, rating: int) -> Case | None:
         """Store the applicant's 1-4 rating on their latest resolved, unrated case."""
@@ -328,7 +387,7 @@ class Ledger:
             if case is None:
                 return None
             case.csat_rating = rating
-            _record(session, case, "applicant", "rated", self._clock(), new=str(rating))
+            _record(session, case, "applicant", CaseEventType.RATED, self._clock(), new=str(rating))
             return case
 
     def open_cases(self) -> list[Case]:
@@ -343,13 +402,6 @@ class Ledger:
                     .order_by(Case.received_at, Case.id)
                 ).scalars()
             )
-
-    def reveal_nik(self, ticket: str, actor: str) -> str | None:
-        """The clear NIK, recorded as an audited event."""
-        with self._sessions() as session, session.begin():
-            case = self._locked(session, ticket)
-            _record(session, case, actor, "nik_revealed", self._clock())
-            return self._cipher.decrypt(case.nik_encrypted) if case.nik_encrypted else None
 
     @staticmethod
     def _locked(session: Session, ticket: str) -> Case:

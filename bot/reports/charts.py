@@ -11,7 +11,14 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-COLOURS = {"webchat": "#0b4f8a", "telegram": "#2aa1da", "twitter": "#111111", "rest": "#999999"}
+from bot.vocabulary import Channel
+
+COLOURS = {
+    Channel.WEBCHAT: "#0b4f8a",
+    Channel.TELEGRAM: "#2aa1da",
+    Channel.TWITTER: "#111111",
+    Channel.REST: "#999999",
+}
 
 
 def _png(figure: Figure) -> bytes:

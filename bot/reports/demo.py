@@ -24,10 +24,11 @@ from bot.ledger.lifecycle import Status
 from bot.ledger.lookups import record_lookup
 from bot.ledger.messages import ANSWERED, MessageLog
 from bot.ledger.service import Ledger, NewCase
+from bot.vocabulary import CaseEventType, Channel
 
 SEASONS = {2019: dt.date(2019, 11, 11)}
 # Conversations per day at the season's start, at scale 1.0, before the decay.
-DAILY = {"webchat": 60, "telegram": 40, "twitter": 5}
+DAILY = {Channel.WEBCHAT: 60, Channel.TELEGRAM: 40, Channel.TWITTER: 5}
 ESCALATION_RATE = 0.08
 TOPIC_WEIGHTS = {
     "login_password": 26,
@@ -139,12 +140,14 @@ def generate(
                 clock.now = at
                 faq = rng.choices(faqs, faq_weights)[0] if rng.random() < 0.75 else None
                 question = rng.choice(UNANSWERED) if faq is None else faq.replace("_", " ")
-                external = f"{day:%Y%m%d}{channel[0]}{number:05d}" if channel != "webchat" else None
+                external = (
+                    f"{day:%Y%m%d}{channel[0]}{number:05d}" if channel != Channel.WEBCHAT else None
+                )
                 inbound, _ = log.receive(channel, user, external, question, at)
                 record_lookup(ledger.sessions, channel, faq, question, at)
                 summary.conversations += 1
                 summary.messages += 1
-                unanswered_mention = channel == "twitter" and rng.random() < 0.1
+                unanswered_mention = channel == Channel.TWITTER and rng.random() < 0.1
                 if not unanswered_mention:
                     clock.now = at + dt.timedelta(seconds=rng.uniform(1, 4))
                     log.record_sent(channel, user, "jawaban", "bot", inbound.id)
@@ -199,5 +202,5 @@ def _case(ledger, log, clock, rng, channel, user, inbound_id, at, topics, weight
 
 
 def _reply(ledger, log, ticket, channel, user, inbound_id) -> None:
-    ledger.record(ticket, "ani", "agent_reply", new="Kami bantu cek ya.")
+    ledger.record(ticket, "ani", CaseEventType.AGENT_REPLY, new="Kami bantu cek ya.")
     log.record_sent(channel, user, "Kami bantu cek ya.", "agent:ani", inbound_id)

@@ -15,20 +15,23 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import and_, func, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Select
 
 from bot.ledger.calendar import WIB
+from bot.ledger.clocks import CLOCK_NAMES
 from bot.ledger.epoch import epoch_seconds
 from bot.ledger.lifecycle import Status
-from bot.ledger.messages import FAILED
+from bot.ledger.messages import ANSWERED, FAILED, POSTED, SENT
 from bot.ledger.metrics import DAY, milestones_query
 from bot.ledger.models import Case, CaseEvent, KbLookup, Message
 from bot.ledger.service import Ledger
 from bot.reports.clusters import cluster_questions
 from bot.reports.ikm import ikm
 from bot.topics import load_lapor_types, load_topics
+from bot.vocabulary import Channel
 
 HOUR = 3600.0
 # Buckets of the first-response histogram: (upper bound in seconds, label).
@@ -85,7 +88,8 @@ def _case_times(
 ) -> tuple[list[Row], np.ndarray]:
     """Ticket and status of each case of the period, and an array of its times (POSIX
     seconds, NaN where not reached): received, updated, first human response, follow-up,
-    closed. Arrays rather than objects: a report may cover 100,000s of cases."""
+    closed, SLA due, resolved. Arrays rather than objects: a report may cover 100,000s of
+    cases."""
     in_period = _in_period(select(Case.id), period, channel).scalar_subquery()
     reached = milestones_query().where(CaseEvent.case_id.in_(in_period)).subquery()
     query = _in_period(
@@ -97,13 +101,15 @@ def _case_times(
             epoch_seconds(reached.c.first_human_response),
             epoch_seconds(reached.c.followed_up),
             epoch_seconds(reached.c.closed),
+            epoch_seconds(Case.sla_due_at),
+            epoch_seconds(Case.resolved_at),
         ).outerjoin(reached, reached.c.case_id == Case.id),
         period,
         channel,
     )
     rows = session.execute(query.order_by(Case.received_at, Case.id)).all()
     # Millisecond precision: SQLite's julianday() keeps no more.
-    times = np.round(np.array([row[2:] for row in rows], dtype=float).reshape(len(rows), 5), 3)
+    times = np.round(np.array([row[2:] for row in rows], dtype=float).reshape(len(rows), 7), 3)
     return rows, times
 
 
@@ -124,13 +130,10 @@ def case_figures(
         )
         ratings = _counts(session, period, channel, Case.csat_rating)
         cases, times = _case_times(session, period, channel)
-    received, updated, replied, followed_up, closed = times.T
+    received, _updated, replied, followed_up, closed, sla_due, resolved = times.T
     calendar = ledger.calendar
-    is_breached = ledger.breached_many(
-        received,
-        np.array([case.status for case in cases]),
-        np.where(np.isnan(closed), updated, closed),
-    )
+    now = ledger.now().timestamp()
+    is_breached = np.where(np.isnan(resolved), now, resolved) > sla_due
     breached = [case for case, late in zip(cases, is_breached, strict=True) if late]
     follow_up_days = np.maximum(0.0, followed_up - received) / DAY
     follow_up_days = follow_up_days[np.isfinite(follow_up_days)]
@@ -184,7 +187,51 @@ def case_figures(
             "working": _hours(calendar.working_seconds_many(received, closed)),
         },
         "ikm": rating.__dict__ if rating else None,
+        "clocks": clock_figures(ledger, sessions, period, channel),
     }
+
+
+CLOCK_COLUMNS = {
+    "sla": (Case.sla_due_at, Case.resolved_at),
+    "verification": (Case.verification_due_at, Case.verified_at),
+    "followup": (Case.followup_due_at, Case.followed_up_at),
+}
+
+
+def clock_figures(
+    ledger: Ledger, sessions: sessionmaker, period: Period, channel: str | None
+) -> dict[str, dict[str, int]]:
+    """Per clock, over the cases whose clock fell due in the period (whenever they were
+    received): how many were due, met on time, breached (met late, or unmet past due),
+    still open (unmet) and, of those, overdue; judged when the report is made."""
+    now = ledger.now()
+
+    def count(condition) -> Any:
+        return func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0)
+
+    figures = {}
+    with sessions() as session:
+        for name in CLOCK_NAMES:
+            due, met = CLOCK_COLUMNS[name]
+            query = select(
+                func.count(),
+                count(met <= due),
+                count(met > due),
+                count(met.is_(None)),
+                count(met.is_(None) & (due < now)),
+            ).where(due >= period.start, due < period.end)
+            if channel:
+                query = query.where(Case.channel == channel)
+            row = session.execute(query).one()
+            due_count, on_time, late, still_open, overdue = (int(value) for value in row)
+            figures[name] = {
+                "due": due_count,
+                "on_time": on_time,
+                "breached": late + overdue,
+                "open": still_open,
+                "overdue": overdue,
+            }
+    return figures
 
 
 def message_figures(sessions: sessionmaker, period: Period, channel: str | None) -> dict[str, Any]:
@@ -235,16 +282,16 @@ def message_figures(sessions: sessionmaker, period: Period, channel: str | None)
         figures["failed"] += row.status == FAILED
         figures["conversations"].add(row.conversation_id)
         delivered = sorted(
-            (r for r in by_inbound.get(row.id, []) if r.done_at and r.status in ("sent", "posted")),
+            (r for r in by_inbound.get(row.id, []) if r.done_at and r.status in (SENT, POSTED)),
             key=lambda r: r.done_at,
         )
         for who in ("bot", "agent"):
             first = next((r for r in delivered if r.author.startswith(who)), None)
             if first is not None:
                 latency[who].append(max(0.0, round(first.done_at - row.at, 3)))
-        if row.channel == "twitter":
+        if row.channel == Channel.TWITTER:
             mentions["received"] += 1
-            if row.status != "answered":
+            if row.status != ANSWERED:
                 mentions["unanswered"] += 1
             elif any(r.author.startswith("agent") for r in delivered):
                 mentions["answered_by_agent"] += 1

@@ -21,6 +21,11 @@ TEMPLATES = Environment(
 )
 
 CSV_HEADER = ("section", "metric", "value")
+CLOCK_LABELS = (
+    ("sla", "Tindak lanjut 12 hari kerja (SLA)"),
+    ("verification", "Verifikasi 3 hari kerja"),
+    ("followup", "Tindak lanjut unit 5 hari kerja"),
+)
 
 
 def as_json(report: dict[str, Any]) -> str:
@@ -122,7 +127,15 @@ def as_text(report: dict[str, Any]) -> str:
         + _hours(cases["first_human_response_hours"]["working"]),
         "Penyelesaian (jam kerja): " + _hours(cases["resolution_hours"]["working"]),
         "Penyelesaian (jam kalender): " + _hours(cases["resolution_hours"]["calendar"]),
+        "Batas waktu yang jatuh dalam periode (jatuh tempo / tepat waktu / lewat batas /"
+        " belum selesai / belum selesai, lewat batas):",
     ]
+    for key, label in CLOCK_LABELS:
+        k = cases["clocks"][key]
+        lines.append(
+            f"  {label:36s} {k['due']:6d} {k['on_time']:6d} {k['breached']:6d}"
+            f" {k['open']:6d} {k['overdue']:6d}"
+        )
     rating = cases["ikm"]
     lines.append(
         "IKM: -"
@@ -141,5 +154,9 @@ def as_html(report: dict[str, Any], console: bool = False) -> str:
         name: base64.b64encode(png).decode("ascii") for name, png in render_charts(report).items()
     }
     return TEMPLATES.get_template("report.html").render(
-        r=report, charts=charts, console=console, channels=REPORT_CHANNELS
+        r=report,
+        charts=charts,
+        console=console,
+        channels=REPORT_CHANNELS,
+        clock_labels=CLOCK_LABELS,
     )

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 
-from bot.cli import main
+from bot import cli
+from bot.config import current_settings
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.outbox import Outbox
 from bot.ledger.service import NewCase
+from bot.services import process_services
 from devtools.net import free_port
+
+
+def main(args: list[str]) -> int:
+    """The CLI with the variables set so far (settings are read once per process)."""
+    current_settings.cache_clear()
+    process_services.cache_clear()
+    return cli.main(args)
 
 
 def test_list_and_drain(tmp_path, monkeypatch, capsys):

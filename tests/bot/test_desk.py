@@ -236,7 +236,8 @@ def test_forward_verifies_and_moves_into_progress_or_refuses_whole(desk, team):
     assert "Biro Hubungan Masyarakat" in desk.forward(ticket, team["ani"], "HUMAS").message
     case = desk.ledger.get(ticket)
     assert case.unit.code == "HUMAS" and case.status == Status.DALAM_PROSES.value
-    assert event_types(desk, ticket)[1:] == [Event.ASSIGNED, Event.STATUS, Event.STATUS]
+    assert event_types(desk, ticket)[1:] == [Event.STATUS, Event.STATUS, Event.ASSIGNED]
+    assert case.forwarded_at is not None and case.followed_up_at is None  # clock running
 
 
 def test_refusals_leave_the_case_untouched(desk, team):

@@ -12,12 +12,14 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
+from bot.config import Settings
 from bot.intake import IntakeDesk, LedgerUnavailable
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.models import Base, Case
 from bot.ledger.outbox import Outbox
 from bot.ledger.service import Ledger, NewCase
+from bot.services import Services
 from devtools.tcp_proxy import TcpProxy
 
 NIK = "3171012345678901"
@@ -150,3 +152,38 @@ def test_status_is_only_for_the_filer(desk):
     latest = desk.submit(complaint(summary="kartu ujian tidak bisa dicetak sejak kemarin")).ticket
     assert desk.status("webchat", "u1", None).ticket == latest
     assert isinstance(desk.ledger.get(latest), Case)
+
+
+def test_resume_pending_files_what_an_earlier_run_left(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    desk = make_desk(url, tmp_path / "outbox", retry_seconds=0.1)
+    assert desk.resume_pending() is False  # nothing waits: no thread
+    key = desk.outbox.put(complaint())  # left behind by a run that stopped
+    restarted = IntakeDesk(desk.ledger, desk.outbox, retry_seconds=0.1)
+    assert restarted.resume_pending() is True
+    filed = wait_for(lambda: restarted.ledger.find_by_intake_key(key))
+    assert filed.ticket.startswith("SSCN-") and restarted.outbox.keys() == []
+
+
+def test_services_build_the_desk_from_the_settings(tmp_path):
+    settings = Settings.from_env(
+        {
+            "SSCN_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+            "SSCN_OUTBOX_DIR": str(tmp_path / "outbox"),
+            "SSCN_OUTBOX_RETRY_SECONDS": "0.1",
+            "SSCN_LEDGER_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    services = Services(settings)
+    Base.metadata.create_all(services.engine)
+    try:
+        receipt = services.intake.submit(complaint())
+        case = services.ledger.get(receipt.ticket)
+        assert (
+            receipt.due_at
+            == case.sla_due_at
+            == services.calendar.add_working_days(case.received_at, 12)
+        )
+        assert services.intake.outbox.directory == tmp_path / "outbox"
+    finally:
+        services.engine.dispose()

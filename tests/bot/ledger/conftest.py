@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from bot.ledger.db import make_engine
-from bot.ledger.models import Base
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import current_settings
+from bot.ledger.crypto import FieldCipher
+from bot.ledger.db import make_engine, make_sessionmaker
+from bot.ledger.models import Base, Unit
+from bot.ledger.service import Ledger
+from bot.services import process_services
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -18,3 +25,35 @@ def engine(request, tmp_path):
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 23, 3, 0, tzinfo=dt.timezone.utc)  # 10:00 WIB
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def ledger(engine, clock):
+    sessions = make_sessionmaker(engine)
+    with sessions() as session, session.begin():
+        session.add(Unit(code="DIT_PENGADAAN", name="Direktorat Pengadaan dan Kepangkatan"))
+    return Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings are read once per process: a test that sets variables (and then runs the
+    CLI) must have them read again, and leave no settings behind."""
+    current_settings.cache_clear()
+    process_services.cache_clear()
+    yield
+    current_settings.cache_clear()
+    process_services.cache_clear()

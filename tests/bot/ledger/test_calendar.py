@@ -8,7 +8,15 @@ import random
 import numpy as np
 import pytest
 
-from bot.ledger.calendar import WIB, WorkingCalendar
+from bot.ledger.calendar import (
+    DEFAULT_HOURS,
+    WIB,
+    DaysOff,
+    WorkingCalendar,
+    configured_calendar,
+    parse_service_hours,
+    read_days_off,
+)
 
 
 def at(year, month, day, hour=9, minute=0) -> dt.datetime:
@@ -88,3 +96,57 @@ def test_array_versions_agree_with_the_scalar_ones():
         first, last = dt.datetime.fromtimestamp(start, utc), dt.datetime.fromtimestamp(end, utc)
         assert seconds == pytest.approx(CALENDAR.working_seconds(first, last), abs=1e-3)
         assert deadline == CALENDAR.add_working_days(first, 12).timestamp()
+
+
+def test_parse_service_hours():
+    hours = parse_service_hours("mon-thu 08:00-12:00,12:30-15:30; fri 08:30-11:30,12:30-16:00")
+    assert hours == dict(DEFAULT_HOURS)
+    assert parse_service_hours("sat 09:00-12:00") == {5: ((dt.time(9), dt.time(12)),)}
+    for wrong, message in (
+        ("", "no service hours"),
+        ("mon-xyz 08:00-12:00", "unknown day"),
+        ("fri-mon 08:00-12:00", "no opening hours"),
+        ("mon", "no opening hours"),
+        ("mon 12:00-08:00", "closes before"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            parse_service_hours(wrong)
+
+
+def test_read_days_off(tmp_path):
+    assert read_days_off(tmp_path / "missing.yml") == DaysOff({}, frozenset())
+    path = tmp_path / "days.yml"
+    path.write_text(
+        "libur:\n  - {tanggal: 2027-03-08, nama: Cuti bersama Nyepi}\n  - tanggal: '2027-03-09'\n"
+        "masuk:\n  - {tanggal: 2025-12-26}\n",
+        encoding="utf-8",
+    )
+    days = read_days_off(path)
+    assert days.off == {
+        dt.date(2027, 3, 8): "Cuti bersama Nyepi",
+        dt.date(2027, 3, 9): "cuti bersama",
+    }
+    assert days.worked == {dt.date(2025, 12, 26)}
+    path.write_text("libur:\n  - {tanggal: 8 Maret}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        read_days_off(path)
+    path.write_text("libur: 2027-03-08\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="must be a list"):
+        read_days_off(path)
+
+
+def test_cuti_bersama_from_the_package_and_the_days_off_file(tmp_path):
+    assert not WorkingCalendar().is_working_day(dt.date(2025, 12, 26))  # cuti bersama (Fri)
+    path = tmp_path / "days.yml"
+    path.write_text(
+        "libur:\n  - {tanggal: 2027-03-10, nama: Cuti bersama Nyepi}\n"
+        "masuk:\n  - {tanggal: 2025-12-26}\n",
+        encoding="utf-8",
+    )
+    calendar = configured_calendar("mon-fri 08:00-16:00", path, WIB)
+    assert calendar.is_working_day(dt.date(2025, 12, 26))  # listed under masuk: worked
+    assert calendar.holiday_name(dt.date(2025, 12, 26)) is None
+    assert not calendar.is_working_day(dt.date(2027, 3, 10))  # a Wednesday under libur
+    assert calendar.holiday_name(dt.date(2027, 3, 10)) == "Cuti bersama Nyepi"
+    friday = dt.datetime(2026, 11, 27, 9, tzinfo=WIB)
+    assert calendar.add_working_days(friday, 1) == dt.datetime(2026, 11, 30, 16, tzinfo=WIB)

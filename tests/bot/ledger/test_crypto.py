@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.ledger.crypto import FieldCipher, cipher_from_env
+from bot.ledger.crypto import FieldCipher, cipher_for
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.models import Base, Case
 
@@ -22,14 +22,13 @@ def test_round_trip_and_wrong_key():
         FieldCipher(Fernet.generate_key()).decrypt(token)
 
 
-def test_key_from_environment_or_a_generated_dev_key(tmp_path, monkeypatch):
+def test_given_key_or_a_generated_dev_key(tmp_path):
     key = Fernet.generate_key().decode()
-    monkeypatch.setenv("SSCN_LEDGER_KEY", key)
-    assert cipher_from_env(tmp_path / "k").decrypt(FieldCipher(key).encrypt("x")) == "x"
-    monkeypatch.delenv("SSCN_LEDGER_KEY")
-    first = cipher_from_env(tmp_path / "k")
+    assert cipher_for(key, tmp_path / "k").decrypt(FieldCipher(key).encrypt("x")) == "x"
+    assert not (tmp_path / "k").exists()
+    first = cipher_for("", tmp_path / "k")
     assert (tmp_path / "k").stat().st_mode & 0o777 == 0o600
-    assert cipher_from_env(tmp_path / "k").decrypt(first.encrypt("y")) == "y"
+    assert cipher_for(None, tmp_path / "k").decrypt(first.encrypt("y")) == "y"
 
 
 def test_no_clear_nik_in_the_sqlite_file(tmp_path):

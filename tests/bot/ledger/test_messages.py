@@ -10,11 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from bot.config import Settings
 from bot.ledger.db import make_sessionmaker
 from bot.ledger.messages import (
     ADMITTED,
     ANSWERED,
     BUSY,
+    DEFAULT_CLAIM_SECONDS,
     DONE,
     PENDING,
     POSTED,
@@ -23,6 +25,7 @@ from bot.ledger.messages import (
     MessageLog,
 )
 from bot.ledger.models import Message
+from bot.services import Services
 
 
 @pytest.fixture
@@ -101,11 +104,18 @@ def test_a_delivery_is_admitted_once_until_released_or_expired(engine):
     assert log.admit("telegram", "telegram:42", "2001", "halo")[1] == DONE
 
 
-def test_the_claim_lease_comes_from_the_environment(engine, monkeypatch):
-    monkeypatch.setenv("SSCN_MESSAGE_CLAIM_SECONDS", "7.5")
+def test_the_claim_lease_comes_from_the_settings(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    settings = Settings.from_env({"SSCN_MESSAGE_CLAIM_SECONDS": "7.5", "SSCN_DATABASE_URL": url})
+    services = Services(settings)
+    try:
+        row, _ = services.message_log.admit("twitter", "twitter:1", "9", "x")
+    finally:
+        services.engine.dispose()
+    assert row.claimed_until - row.at == dt.timedelta(seconds=7.5)
     clock = Clock()
-    row, _ = MessageLog(make_sessionmaker(engine), clock).admit("twitter", "twitter:1", "9", "x")
-    assert row.claimed_until == clock.now + dt.timedelta(seconds=7.5)
+    row, _ = MessageLog(make_sessionmaker(engine), clock).admit("twitter", "twitter:2", "10", "x")
+    assert row.claimed_until == clock.now + dt.timedelta(seconds=DEFAULT_CLAIM_SECONDS)
 
 
 @pytest.mark.parametrize("released", [False, True])

@@ -5,36 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from cryptography.fernet import Fernet
 
-from bot.ledger.crypto import FieldCipher
-from bot.ledger.db import make_sessionmaker
 from bot.ledger.lifecycle import IllegalTransition, Status
-from bot.ledger.models import Unit
-from bot.ledger.service import Ledger, NewCase, UnknownCase
+from bot.ledger.service import NewCase, UnknownCase
 
 NIK = "3201234567890123"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 12, 23, 3, 0, tzinfo=dt.timezone.utc)  # 10:00 WIB
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def ledger(engine, clock):
-    sessions = make_sessionmaker(engine)
-    with sessions() as session, session.begin():
-        session.add(Unit(code="DIT_PENGADAAN", name="Direktorat Pengadaan dan Kepangkatan"))
-    return Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
 
 
 def complaint(user: str = "tg:1", summary: str = "upload ijazah gagal terus") -> NewCase:
@@ -101,12 +76,6 @@ def test_status_changes_are_checked_and_recorded(ledger, clock):
         ("status", "belum_ditindaklanjuti", "dalam_proses"),
     ]
     assert case.events[1].at == clock.now
-
-
-def test_revealing_the_nik_is_audited(ledger):
-    ticket = ledger.file(complaint()).case.ticket
-    assert ledger.reveal_nik(ticket, actor="supervisor.ani") == NIK
-    assert ledger.get(ticket).events[-1].type == "nik_revealed"
 
 
 def test_bad_input_is_refused(ledger):

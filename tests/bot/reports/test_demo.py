@@ -7,7 +7,7 @@ import datetime as dt
 from cryptography.fernet import Fernet
 
 from bot.cli import main
-from bot.ledger.crypto import cipher_from_env
+from bot.ledger.crypto import cipher_for
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.migrate import upgrade
 from bot.ledger.service import Ledger
@@ -18,14 +18,15 @@ def test_a_small_season(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     upgrade(url)
     monkeypatch.setenv("SSCN_DATABASE_URL", url)
-    monkeypatch.setenv("SSCN_LEDGER_KEY", Fernet.generate_key().decode())
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("SSCN_LEDGER_KEY", key)
     assert main(["demo-data", "--days", "7", "--scale", "0.3"]) == 0
     assert "conversations" in capsys.readouterr().out
     assert main(["demo-data", "--season", "1999"]) == 2
 
     sessions = make_sessionmaker(make_engine(url))
     report = build_report(
-        Ledger(sessions, cipher_from_env()),
+        Ledger(sessions, cipher_for(key)),
         sessions,
         Period(dt.date(2019, 11, 11), dt.date(2019, 11, 17)),
     )

@@ -199,3 +199,28 @@ def test_rtl_is_the_mean_follow_up_time_in_days(world):
         ledger, sessions, Period(dt.date(2026, 12, 1), dt.date(2026, 12, 31))
     )
     assert none_followed["cases"]["rtl_days"] is None
+
+
+def test_clock_figures_count_what_fell_due_in_the_period(world):
+    ledger, _, sessions, clock = world
+    clock.at(2026, 9, 1, 9, 0)  # Tuesday
+    late = ledger.file(complaint("u1", "akun_nik", "nik ditolak")).case
+    on_time = ledger.file(complaint("u2", "akun_nik", "nik salah")).case
+    ledger.file(complaint("u3", "akun_nik", "nik hilang"))  # never verified
+    clock.at(2026, 9, 2, 10, 0)
+    ledger.set_status(on_time.ticket, Status.BELUM_DITINDAKLANJUTI, "ani")
+    clock.now = late.verification_due_at + dt.timedelta(hours=20)
+    ledger.set_status(late.ticket, Status.BELUM_DITINDAKLANJUTI, "ani")
+    report = build_report(ledger, sessions, Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30)))
+    clocks = report["cases"]["clocks"]
+    assert clocks["verification"] == {
+        "due": 3,
+        "on_time": 1,
+        "breached": 2,
+        "open": 1,
+        "overdue": 1,
+    }
+    assert clocks["followup"]["due"] == 0
+    assert clocks["sla"] == {"due": 3, "on_time": 0, "breached": 0, "open": 3, "overdue": 0}
+    earlier = build_report(ledger, sessions, Period(dt.date(2026, 8, 1), dt.date(2026, 8, 31)))
+    assert earlier["cases"]["clocks"]["verification"]["due"] == 0

@@ -1,7 +1,7 @@
 """deliveries: the case desk's transactional outbox towards the applicant's channel
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 08:30:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import bot.ledger.models
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 UTC = bot.ledger.models.UTCDateTime(timezone=True)
