@@ -9,12 +9,21 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from bot.config import current_settings
+from bot.services import process_services
 from tests.fake_telegram import FakeTelegram
 from tests.integration.servers import start_bot, train_model
 from tests.postgres import POSTGRES_URL, scratch_schema
 
 TELEGRAM_SECRET = "s3cret-for-tests"
 POLLER_TOKEN = "poller-token-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test reads the environment anew (tests monkeypatch variables)."""
+    current_settings.cache_clear()
+    process_services.cache_clear()
 
 
 @pytest.fixture(scope="session")
