@@ -44,6 +44,7 @@ from bot.ledger.messages import (
     SENT,
     MessageLog,
 )
+from bot.text import URL
 from channels.twitter.channel import CHANNEL, TOKEN_HEADER
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ MENTION_FIELDS = ["created_at", "conversation_id", "referenced_tweets", "author_
 # Where the poller reports its progress (tests stop it there to simulate a kill).
 STEPS = ("fetched", "forwarded", "posting", "posted", "marked", "answered", "cursor")
 _HANDLES = re.compile(r"^(?:\s*@\w{1,50})+\s*")
-_URL = re.compile(r"https?://\S+")
 T = TypeVar("T")
 
 
@@ -356,6 +356,6 @@ def same_text(posted: str, ours: str) -> bool:
 
     def canonical(text: str) -> str:
         text = strip_handles(html.unescape(text))
-        return " ".join(_URL.sub("<url>", text).split())
+        return " ".join(URL.sub("<url>", text).split())
 
     return canonical(posted) == canonical(ours)
