@@ -77,7 +77,7 @@ def test_flood_control_is_waited_out(fake):
 
 def test_flood_control_gives_up_after_max_retries(fake):
     for _ in range(MAX_RETRIES + 1):
-        fake.fail("sendMessage", retry_after=0)
+        fake.fail("sendMessage", retry_after=1)
     with pytest.raises(RetryAfter):
         send(fake, 42, "halo")
     assert fake.calls_to("sendMessage", 42) == []
