@@ -11,24 +11,31 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.reports import REPORT_CHANNELS
+from bot.services import Services
+
+Handler = Callable[[argparse.Namespace, Services], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sscn`` script; returns the exit status."""
-    parser = _parser()
+    try:
+        services = Services(Settings.from_env())
+    except SettingsError as error:
+        print(f"sscn: {error}", file=sys.stderr)
+        return 2
+    parser = _parser(services.settings)
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     os.umask(0o077)  # databases, outbox files, reports and logs: for the service user only
-    return args.handler(args)
+    return args.handler(args, services)
 
 
-def _parser() -> argparse.ArgumentParser:
-    settings = Settings.from_env()
+def _parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sscn", description="SSCN Helpdesk tools")
     commands = parser.add_subparsers(title="commands")
 
@@ -118,10 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     console = commands.add_parser("console", help="serve the agents' console")
     console.add_argument(
         "--host",
-        default=os.environ.get("SSCN_CONSOLE_HOST", "127.0.0.1"),
+        default=settings.console_host,
         help="default: %(default)s",
     )
-    console.add_argument("--port", type=int, help="default: SSCN_CONSOLE_PORT or 8080")
+    console.add_argument(
+        "--port", type=int, help=f"default: SSCN_CONSOLE_PORT ({settings.console_port})"
+    )
     console.set_defaults(handler=_lazy("console.server", "serve"))
 
     telegram = commands.add_parser("telegram", help="Telegram bot").add_subparsers(title="telegram")
@@ -153,10 +162,7 @@ def _day(value: str):  # -> datetime.date
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from error
 
 
-def _report(args: argparse.Namespace) -> int:
-    from bot.ledger.crypto import cipher_from_env
-    from bot.ledger.db import make_engine, make_sessionmaker
-    from bot.ledger.service import Ledger
+def _report(args: argparse.Namespace, services: Services) -> int:
     from bot.reports.figures import Period, build_report
     from bot.reports.render import as_csv, as_html, as_json, as_text
 
@@ -165,8 +171,7 @@ def _report(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"sscn report: {error}", file=sys.stderr)
         return 2
-    sessions = make_sessionmaker(make_engine())
-    report = build_report(Ledger(sessions, cipher_from_env()), sessions, period, args.channel)
+    report = build_report(services.ledger, services.sessions, period, args.channel)
     render = {"text": as_text, "csv": as_csv, "json": as_json, "html": as_html}[args.format]
     text = render(report)
     if args.out:
@@ -179,18 +184,16 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_data(args: argparse.Namespace) -> int:
-    from bot.ledger.crypto import cipher_from_env
-    from bot.ledger.db import make_engine, make_sessionmaker
+def _demo_data(args: argparse.Namespace, services: Services) -> int:
     from bot.ledger.messages import MessageLog
     from bot.ledger.service import Ledger
     from bot.reports.demo import Clock, generate
 
-    sessions = make_sessionmaker(make_engine())
+    sessions = services.sessions
     clock = Clock()
     try:
         summary = generate(
-            Ledger(sessions, cipher_from_env(), clock=clock),
+            Ledger(sessions, services.cipher, services.calendar, clock=clock),
             MessageLog(sessions, clock=clock),
             clock,
             args.season,
@@ -208,23 +211,16 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+def _lazy(module: str, function: str) -> Handler:
     """A handler importing its module only when run (channel modules import Rasa)."""
 
-    def handler(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module(module), function)(args)
+    def handler(args: argparse.Namespace, services: Services) -> int:
+        return getattr(importlib.import_module(module), function)(args, services)
 
     return handler
 
 
-def _agent_store():  # -> bot.agents.AgentStore (imported lazily)
-    from bot.agents import AgentStore
-    from bot.ledger.db import make_engine, make_sessionmaker
-
-    return AgentStore(make_sessionmaker(make_engine()))
-
-
-def _agents_add(args: argparse.Namespace) -> int:
+def _agents_add(args: argparse.Namespace, services: Services) -> int:
     import getpass
 
     from bot.agents import AccountError
@@ -237,7 +233,7 @@ def _agents_add(args: argparse.Namespace) -> int:
             print("sscn agents add: the passwords differ", file=sys.stderr)
             return 2
     try:
-        agent = _agent_store().add(args.username, args.name or args.username, args.role, password)
+        agent = services.agents.add(args.username, args.name or args.username, args.role, password)
     except AccountError as error:
         print(f"sscn agents add: {error}", file=sys.stderr)
         return 2
@@ -245,18 +241,18 @@ def _agents_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _agents_list(args: argparse.Namespace) -> int:
-    for agent in _agent_store().list():
+def _agents_list(args: argparse.Namespace, services: Services) -> int:
+    for agent in services.agents.list():
         state = "" if agent.active else "  (disabled)"
         print(f"{agent.username:20s} {agent.role:10s} {agent.display_name}{state}")
     return 0
 
 
-def _agents_toggle(args: argparse.Namespace) -> int:
+def _agents_toggle(args: argparse.Namespace, services: Services) -> int:
     from bot.agents import AccountError
 
     try:
-        _agent_store().set_active(args.username, args.active)
+        services.agents.set_active(args.username, args.active)
     except AccountError as error:
         print(f"sscn agents: {error}", file=sys.stderr)
         return 2
@@ -264,7 +260,7 @@ def _agents_toggle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kb_check(args: argparse.Namespace) -> int:
+def _kb_check(args: argparse.Namespace, services: Services) -> int:
     from bot.kb.check import check_directory
 
     if not args.dir.is_dir():
@@ -280,7 +276,7 @@ def _kb_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kb_export_nlu(args: argparse.Namespace) -> int:
+def _kb_export_nlu(args: argparse.Namespace, services: Services) -> int:
     from bot.kb.nlu_export import export_directory
 
     try:
@@ -307,13 +303,14 @@ def _kb_summary(directory: Path) -> str:
     return f"{len(entries)} entries in {files} files; {per_program}"
 
 
-def _db_upgrade(args: argparse.Namespace) -> int:
+def _db_upgrade(args: argparse.Namespace, services: Services) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.ledger.db import DEFAULT_URL
     from bot.ledger.migrate import upgrade
 
     try:
-        upgrade(args.url)
+        upgrade(args.url or services.settings.database_url or DEFAULT_URL)
     except SQLAlchemyError as error:
         print(f"sscn db upgrade: {error}", file=sys.stderr)
         return 1
@@ -321,22 +318,8 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ledger():  # -> bot.ledger.service.Ledger (imported lazily)
-    from bot.ledger.crypto import cipher_from_env
-    from bot.ledger.db import make_engine, make_sessionmaker
-    from bot.ledger.service import Ledger
-
-    return Ledger(make_sessionmaker(make_engine()), cipher_from_env())
-
-
-def _outbox():  # -> bot.intake.IntakeDesk (imported lazily)
-    from bot.intake import IntakeDesk
-
-    return IntakeDesk.from_env(retry_in_background=False)
-
-
-def _outbox_list(args: argparse.Namespace) -> int:
-    outbox = _outbox().outbox
+def _outbox_list(args: argparse.Namespace, services: Services) -> int:
+    outbox = services.outbox
     keys = outbox.keys()
     for key in keys:
         item = outbox.load(key)
@@ -345,20 +328,19 @@ def _outbox_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outbox_drain(args: argparse.Namespace) -> int:
-    desk = _outbox()
-    filed = desk.outbox.drain(desk.ledger)
+def _outbox_drain(args: argparse.Namespace, services: Services) -> int:
+    filed = services.outbox.drain(services.ledger)
     for result in filed:
         print(f"{result.case.ticket}{'' if result.created else ' (already filed)'}")
-    waiting = len(desk.outbox.keys())
+    waiting = len(services.outbox.keys())
     print(f"{len(filed)} filed, {waiting} still waiting", file=sys.stderr)
     return 1 if waiting else 0
 
 
-def _cases_list(args: argparse.Namespace) -> int:
+def _cases_list(args: argparse.Namespace, services: Services) -> int:
     from bot.ledger.views import case_row
 
-    ledger = _ledger()
+    ledger = services.ledger
     cases = ledger.list_cases(args.status, args.topic, args.breached)
     for case in cases:
         print(case_row(case, ledger))
@@ -366,11 +348,11 @@ def _cases_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cases_show(args: argparse.Namespace) -> int:
+def _cases_show(args: argparse.Namespace, services: Services) -> int:
     from bot.ledger.service import UnknownCase
     from bot.ledger.views import case_as_dict
 
-    ledger = _ledger()
+    ledger = services.ledger
     try:
         data = case_as_dict(ledger.get(args.ticket), ledger)
     except UnknownCase:
@@ -390,13 +372,13 @@ def _cases_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cases_set_status(args: argparse.Namespace) -> int:
+def _cases_set_status(args: argparse.Namespace, services: Services) -> int:
     from bot.ledger.lifecycle import IllegalTransition, Status
     from bot.ledger.service import UnknownCase
 
     try:
         status = Status(args.status)
-        _ledger().set_status(args.ticket, status, args.actor, args.reason)
+        services.ledger.set_status(args.ticket, status, args.actor, args.reason)
     except ValueError as error:  # unknown status or IllegalTransition
         known = ", ".join(s.value for s in Status)
         hint = "" if isinstance(error, IllegalTransition) else f" (known: {known})"
@@ -409,11 +391,11 @@ def _cases_set_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cases_assign(args: argparse.Namespace) -> int:
+def _cases_assign(args: argparse.Namespace, services: Services) -> int:
     from bot.ledger.service import UnknownCase
 
     try:
-        case = _ledger().assign(args.ticket, args.unit, args.actor)
+        case = services.ledger.assign(args.ticket, args.unit, args.actor)
     except UnknownCase:
         print(f"no case {args.ticket}", file=sys.stderr)
         return 1
@@ -424,12 +406,10 @@ def _cases_assign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _classify(args: argparse.Namespace) -> int:
+def _classify(args: argparse.Namespace, services: Services) -> int:
     from bot.classify import MessageClassifier
     from bot.rasa_nlu import RasaIntentParser, latest_model
-    from bot.services import Services
 
-    services = Services()
     try:
         model = args.model or latest_model(services.settings.models_dir)
         lines = _read_lines(args.file)

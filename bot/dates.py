@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from zoneinfo import ZoneInfo
 
-TIMEZONE = ZoneInfo(os.environ.get("SSCN_TIMEZONE", "Asia/Jakarta"))
+from bot.config import Settings, current_settings
 
 MONTHS = (
     "Januari",
@@ -24,9 +22,9 @@ MONTHS = (
 )
 
 
-def today() -> dt.date:
-    """Today's date where the helpdesk works (``SSCN_TIMEZONE``, WIB by default)."""
-    return dt.datetime.now(TIMEZONE).date()
+def today(settings: Settings | None = None) -> dt.date:
+    """Today's date where the helpdesk works (``settings.timezone``, WIB by default)."""
+    return (settings or current_settings()).today()
 
 
 def format_date_id(day: dt.date) -> str:

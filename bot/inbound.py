@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.ledger.crypto import cipher_from_env
+from bot.config import current_settings
+from bot.ledger.crypto import FieldCipher
 from bot.privacy import Redaction, redact, safe_prefix
+from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = int(os.environ.get("SSCN_MAX_MESSAGE_CHARS", "2000"))
 # Read this much beyond the limit: redaction shortens the text, and a NIK that
 # starts before the limit is still seen whole.
 PREFIX_MARGIN = 64
@@ -33,9 +33,9 @@ TRUNCATED = "truncated"
 SEALED_CONTACTS = "sscn_contacts"  # Fernet token of a JSON list (bot.ledger.crypto)
 
 # What each channel may pass on from its client; everything else is dropped.
-CHANNEL_METADATA_KEYS: dict[str, tuple[str, ...]] = {
-    "telegram": ("display_name", "telegram_update_id"),
-    "twitter": ("tweet_id", "username", "display_name", "created_at"),
+CHANNEL_METADATA_KEYS: dict[Channel, tuple[str, ...]] = {
+    Channel.TELEGRAM: ("display_name", "telegram_update_id"),
+    Channel.TWITTER: ("tweet_id", "username", "display_name", "created_at"),
 }
 
 
@@ -49,12 +49,13 @@ class InboundText:
     # The e-mail addresses and phone numbers taken out of the text, in clear.
     contacts: tuple[str, ...] = field(default=(), repr=False)
 
-    def metadata(self) -> dict[str, Any]:
-        """The gate's keys for the message metadata (only the ones that are set)."""
+    def metadata(self, cipher: FieldCipher | None = None) -> dict[str, Any]:
+        """The gate's keys for the message metadata (only the ones that are set); the
+        contacts are sealed with ``cipher`` (default: this process's ledger cipher)."""
         flags = {NIK_REDACTED: self.nik_redacted, TRUNCATED: self.truncated}
         metadata: dict[str, Any] = {key: True for key, value in flags.items() if value}
         if self.contacts:
-            metadata[SEALED_CONTACTS] = seal_contacts(self.contacts)
+            metadata[SEALED_CONTACTS] = seal_contacts(self.contacts, cipher)
         return metadata
 
 
@@ -72,14 +73,17 @@ def _gated(raw: str, max_chars: int) -> tuple[Redaction, bool] | None:
     return redaction, truncated
 
 
-def prepare_inbound(raw: Any, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText | None:
+def prepare_inbound(raw: Any, max_chars: int | None = None) -> InboundText | None:
     """Clean an incoming message; ``None`` means there is nothing to answer.
 
     Only the first ``max_chars + PREFIX_MARGIN`` characters are read, so the cost
-    does not depend on the length of ``raw``.
+    does not depend on the length of ``raw`` (``max_chars`` defaults to
+    ``SSCN_MAX_MESSAGE_CHARS`` from the settings).
     """
     if not isinstance(raw, str):
         return None
+    if max_chars is None:
+        max_chars = current_settings().max_message_chars
     gated = _gated(raw, max_chars)
     if gated is None:
         return None
@@ -87,18 +91,24 @@ def prepare_inbound(raw: Any, max_chars: int = MAX_MESSAGE_CHARS) -> InboundText
     return InboundText(redaction.text, redaction.nik_found, truncated, redaction.contacts)
 
 
-def seal_contacts(contacts: tuple[str, ...] | list[str]) -> str:
+def _cipher(cipher: FieldCipher | None) -> FieldCipher:
+    from bot.services import process_services  # bot.services imports the intake
+
+    return cipher or process_services().cipher
+
+
+def seal_contacts(contacts: tuple[str, ...] | list[str], cipher: FieldCipher | None = None) -> str:
     """Contacts encrypted with the ledger key, for the message metadata."""
-    return cipher_from_env().encrypt(json.dumps(list(contacts), ensure_ascii=False))
+    return _cipher(cipher).encrypt(json.dumps(list(contacts), ensure_ascii=False))
 
 
-def sealed_contacts(metadata: Any) -> list[str]:
+def sealed_contacts(metadata: Any, cipher: FieldCipher | None = None) -> list[str]:
     """The contacts the gate sealed into a message's metadata (``[]`` if none or unreadable)."""
     token = metadata.get(SEALED_CONTACTS) if isinstance(metadata, dict) else None
     if not isinstance(token, str):
         return []
     try:
-        contacts = json.loads(cipher_from_env().decrypt(token))
+        contacts = json.loads(_cipher(cipher).decrypt(token))
     except ValueError:
         logger.warning("Sealed contacts could not be read: wrong SSCN_LEDGER_KEY?")
         return []

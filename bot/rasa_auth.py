@@ -12,7 +12,7 @@ import time
 
 import jwt
 
-from bot.secret_values import read_secret
+from bot.config import Settings, current_settings
 
 SECRET_ENV = "SSCN_RASA_AUTH_TOKEN"
 JWT_METHOD = "HS256"
@@ -26,7 +26,18 @@ def api_token(secret: str, subject: str = "sscn", lifetime: int = TOKEN_SECONDS)
     return jwt.encode(claims, secret, algorithm=JWT_METHOD)
 
 
+class MissingSecret(RuntimeError):
+    """``SSCN_RASA_AUTH_TOKEN`` (or ``SSCN_RASA_AUTH_TOKEN_FILE``) is not set."""
+
+
+def rasa_secret(settings: Settings) -> str:
+    """The JWT secret of Rasa's API; refuses to go on without one."""
+    if not settings.rasa_auth_token:
+        raise MissingSecret(f"{SECRET_ENV} (or {SECRET_ENV}_FILE) must be set")
+    return settings.rasa_auth_token
+
+
 def api_headers(secret: str | None = None, subject: str = "sscn") -> dict[str, str]:
-    """``Authorization`` header for Rasa's API; the secret defaults to the environment's."""
-    secret = secret or read_secret(SECRET_ENV, required=True)
+    """``Authorization`` header for Rasa's API; the secret defaults to the settings'."""
+    secret = secret or rasa_secret(current_settings())
     return {"Authorization": f"Bearer {api_token(secret, subject)}"}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 from indoNLP.preprocessing.slang_data import SLANG_DATA as KAMUS_ALAY
+from twitter_text import extract_urls_with_indices, parse_tweet
 
 LEXICON_FILE = Path(__file__).parent / "data" / "slang-id.yml"
 KEEP_KEY = "keep"
@@ -40,7 +41,8 @@ def load_lexicon(path: Path = LEXICON_FILE, base: Mapping[str, str] = KAMUS_ALAY
 # n-grams take care of the rest.
 SLANG: dict[str, str] = load_lexicon()
 
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+# A link in chat text (dropped by normalize, masked when posts are compared).
+URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _NON_WORD = re.compile(r"[^\w\s\-/]", re.UNICODE)
 _REPEAT = re.compile(r"(\w)\1{2,}")  # "tolonggg" -> "tolong"
@@ -50,7 +52,7 @@ _SPACES = re.compile(r"\s+")
 def normalize(text: str) -> str:
     """Lower-case, drop mentions/URLs/emoji, fold repeats and expand slang."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = _URL.sub(" ", text)
+    text = URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = text.replace("#", " ")
     text = _NON_WORD.sub(" ", text)
@@ -73,24 +75,15 @@ def _expand(words: list[str]) -> list[str]:
     return out
 
 
-# X counts characters by code point ranges; the rest weigh 2 (CJK, emoji).
-_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-TWEET_URL_WEIGHT = 23
 TWEET_MAX_WEIGHT = 280
 
 
 def tweet_weight(text: str) -> int:
-    """Length of ``text`` as X counts it: URLs weigh 23, emoji and CJK weigh 2."""
-    weight = 0
-    position = 0
-    for match in _URL.finditer(text):
-        weight += _chars_weight(text[position : match.start()]) + TWEET_URL_WEIGHT
-        position = match.end()
-    return weight + _chars_weight(text[position:])
+    """Length of ``text`` as X counts it (twitter-text's v3 config): a URL weighs 23,
+    emoji (with their modifiers and joiners) and CJK characters weigh 2."""
+    return parse_tweet(text).weightedLength
 
 
-def _chars_weight(chunk: str) -> int:
-    chunk = unicodedata.normalize("NFC", chunk)
-    return sum(
-        1 if any(low <= ord(char) <= high for low, high in _LIGHT_RANGES) else 2 for char in chunk
-    )
+def tweet_url_spans(text: str) -> list[tuple[int, int]]:
+    """Where X sees URLs in ``text`` (start, end): the spans a post must not be cut in."""
+    return [tuple(found["indices"]) for found in extract_urls_with_indices(text)]

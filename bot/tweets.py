@@ -10,17 +10,16 @@ only a single word longer than a post is cut, and never inside a URL.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from bot.privacy import redact_personal_data
-from bot.text import TWEET_MAX_WEIGHT, tweet_weight
+from bot.text import TWEET_MAX_WEIGHT, tweet_url_spans, tweet_weight
 
 TWEET_LIMIT = TWEET_MAX_WEIGHT
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]")
-# The same URL shape as bot.text (what X weighs as 23).
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…:;)\"']\s+$|\n\s*$")
 _SPACES = re.compile(r"[ \t]+")
 
@@ -69,21 +68,36 @@ def split_post(text: str, limit: int = TWEET_LIMIT) -> list[str]:
     return [f"{chunk} ({index}/{total})" for index, chunk in enumerate(chunks, start=1)]
 
 
+@functools.lru_cache(maxsize=4096)
+def _word_weights(word: str) -> tuple[int, int]:
+    """X's weight of a word with and without the whitespace after it."""
+    return tweet_weight(word), tweet_weight(word.rstrip())
+
+
+def _words_weight(words: list[str]) -> int:
+    """The weight of ``"".join(words).rstrip()``: words end at whitespace, which X
+    never links or joins an emoji across, so their weights add up (and each word is
+    weighed once, not once per candidate part)."""
+    if not words:
+        return 0
+    return sum(_word_weights(word)[0] for word in words[:-1]) + _word_weights(words[-1])[1]
+
+
 def _split(text: str, limit: int) -> list[str]:
     """Greedy split into chunks of weight <= ``limit``, preferring sentence ends."""
     chunks: list[str] = []
     words = re.findall(r"\S+\s*", text)  # each word keeps the whitespace after it
     current: list[str] = []
     for word in words:
-        if current and tweet_weight("".join(current + [word]).rstrip()) > limit:
+        if current and _words_weight([*current, word]) > limit:
             keep = _sentence_break(current, limit)
             chunks.append("".join(current[:keep]).rstrip())
             current = current[keep:]
-            if current and tweet_weight("".join(current + [word]).rstrip()) > limit:
+            if current and _words_weight([*current, word]) > limit:
                 chunks.append("".join(current).rstrip())
                 current = []
         current.append(word)
-        while tweet_weight("".join(current).rstrip()) > limit:
+        while _words_weight(current) > limit:
             # Only a single word longer than a post gets here: cut it.
             joined = "".join(current)
             cut = _longest_prefix(joined, limit)
@@ -98,7 +112,7 @@ def _sentence_break(words: list[str], limit: int) -> int:
     """How many of ``words`` to keep: up to the last sentence end past half the limit."""
     for keep in range(len(words) - 1, 0, -1):
         if _SENTENCE_END.search(words[keep - 1]):
-            if tweet_weight("".join(words[:keep]).rstrip()) >= limit // 2:
+            if _words_weight(words[:keep]) >= limit // 2:
                 return keep
             break
     return len(words)
@@ -106,7 +120,7 @@ def _sentence_break(words: list[str], limit: int) -> int:
 
 def _longest_prefix(text: str, limit: int) -> int:
     """The longest prefix of ``text`` within ``limit`` that does not end inside a URL."""
-    urls = [match.span() for match in _URL.finditer(text)]
+    urls = tweet_url_spans(text)
     end = len(text)
     while end > 1 and (
         tweet_weight(text[:end].rstrip()) > limit or any(a < end < b for a, b in urls)

@@ -7,6 +7,7 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.inbound import InboundText, clean_metadata
+from bot.services import process_services
 
 
 def user_message(
@@ -19,7 +20,7 @@ def user_message(
     """A message whose metadata carries the client fields this channel allows (bounded,
     personal data redacted) and the gate's own keys, which a client cannot set."""
     metadata = clean_metadata(input_channel, client_metadata)
-    metadata.update(inbound.metadata())
+    metadata.update(inbound.metadata(process_services().cipher))
     return UserMessage(
         inbound.text, output_channel, sender_id, input_channel=input_channel, metadata=metadata
     )

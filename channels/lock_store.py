@@ -47,6 +47,8 @@ import redis.asyncio as redis
 from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, LOCK_LIFETIME, LockStore
 from rasa.core.lock_store import LockError as RasaLockError
 
+from bot.config import current_settings
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -157,9 +159,9 @@ class FencedRedisLockStore(LockStore):
 
     def __init__(
         self,
-        host: str = "localhost",
-        port: int = 6379,
-        db: int = 1,
+        host: str | None = None,
+        port: int | None = None,
+        db: int | None = None,
         username: str | None = None,
         password: str | None = None,
         key_prefix: str | None = None,
@@ -168,6 +170,10 @@ class FencedRedisLockStore(LockStore):
         endpoint_config: Any = None,
         **_ignored: Any,
     ) -> None:
+        settings = current_settings()  # defaults: SSCN_REDIS_HOST, _PORT, _DB
+        host = host or settings.redis_host
+        port = settings.redis_port if port is None else port
+        db = settings.redis_db if db is None else db
         if endpoint_config is not None:  # built by Rasa from endpoints.yml
             options = dict(endpoint_config.kwargs)
             host = endpoint_config.url or host

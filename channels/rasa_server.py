@@ -3,6 +3,8 @@
 Configuration comes from the environment only, so no secret appears on a
 command line (``ps``) or in a URL:
 
+The settings are read once (``bot.config.Settings``):
+
 - ``SSCN_RASA_HOST`` (127.0.0.1) and ``SSCN_RASA_PORT`` (5005): where it listens;
 - ``SSCN_MODEL`` (models/sscn.tar.gz), ``SSCN_ENDPOINTS`` (endpoints.yml),
   ``SSCN_CREDENTIALS`` (credentials.yml);
@@ -19,43 +21,42 @@ Files it creates (logs, SQLite tracker store) are readable by its user only.
 from __future__ import annotations
 
 import os
-import re
 import sys
+from collections.abc import Iterable
 
-from bot.rasa_auth import JWT_METHOD, SECRET_ENV
-from bot.secret_values import read_secret
+from bot.config import Settings, current_settings
+from bot.rasa_auth import JWT_METHOD, rasa_secret
 
 
-def cors_origins(value: str | None) -> list[str]:
+def cors_origins(configured: Iterable[str]) -> list[str]:
     """Configured origins; ``*`` is refused (it would let any site use the API)."""
-    origins = [origin for origin in re.split(r"[\s,]+", value or "") if origin]
+    origins = list(configured)
     if "*" in origins:
         raise SystemExit("SSCN_WEBCHAT_ORIGINS must list origins, not '*'")
     return origins
 
 
-def rasa_arguments(environ: os._Environ | dict[str, str]) -> list[str]:
+def rasa_arguments(settings: Settings) -> list[str]:
     """The ``rasa run`` arguments, secret included (passed in-process only)."""
-    secret = read_secret(SECRET_ENV, required=True)
     arguments = [
         "run",
         "--model",
-        environ.get("SSCN_MODEL", "models/sscn.tar.gz"),
+        str(settings.model),
         "--endpoints",
-        environ.get("SSCN_ENDPOINTS", "endpoints.yml"),
+        str(settings.endpoints),
         "--credentials",
-        environ.get("SSCN_CREDENTIALS", "credentials.yml"),
+        str(settings.credentials),
         "--interface",
-        environ.get("SSCN_RASA_HOST", "127.0.0.1"),
+        settings.rasa_host,
         "--port",
-        environ.get("SSCN_RASA_PORT", "5005"),
+        str(settings.rasa_port),
         "--enable-api",
         "--jwt-secret",
-        secret,
+        rasa_secret(settings),
         "--jwt-method",
         JWT_METHOD,
     ]
-    origins = cors_origins(environ.get("SSCN_WEBCHAT_ORIGINS"))
+    origins = cors_origins(settings.webchat_origins)
     if origins:
         arguments += ["--cors", *origins]
     return arguments
@@ -64,11 +65,12 @@ def rasa_arguments(environ: os._Environ | dict[str, str]) -> list[str]:
 def main() -> None:
     """Run Rasa in this process; ``sys.argv`` changes here never reach ``ps``."""
     os.umask(0o077)
+    settings = current_settings()  # the channels and stores Rasa builds read the same
     # Sanic reads SANIC_* variables into the app's config when the app is created.
-    os.environ["SANIC_REQUEST_MAX_SIZE"] = os.environ.get("SSCN_MAX_REQUEST_BYTES", "4000000")
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(settings.max_request_bytes)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *rasa_arguments(os.environ), *sys.argv[1:]]
+    sys.argv = ["rasa", *rasa_arguments(settings), *sys.argv[1:]]
     rasa_main()
 
 

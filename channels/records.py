@@ -24,10 +24,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
-from bot.ledger.db import UNAVAILABLE, make_engine, make_sessionmaker
+from bot.ledger.db import UNAVAILABLE
 from bot.ledger.messages import ADMITTED, ANSWERED, FAILED, MessageLog
+from bot.services import process_services
+from bot.vocabulary import Channel
 from channels.turn import current_turn, start_turn
 
 logger = logging.getLogger(__name__)
@@ -99,13 +100,19 @@ class Admission:
 
 
 class ChannelRecords:
-    def __init__(self, channel: str) -> None:
+    """One channel's view of the message log (default: this process's log)."""
+
+    def __init__(self, channel: Channel, log: MessageLog | None = None) -> None:
         self.channel = channel
+        self._log = log
         self._heartbeats: dict[int, asyncio.Task] = {}
 
-    @cached_property
+    @property
     def log(self) -> MessageLog:
-        return MessageLog(make_sessionmaker(make_engine()))
+        """The log, opened on first use (the process's one engine)."""
+        if self._log is None:
+            self._log = process_services().message_log
+        return self._log
 
     async def inbound(
         self,

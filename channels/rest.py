@@ -19,7 +19,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,14 +28,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.config import current_settings
 from bot.conversations import conversation_id
 from bot.inbound import prepare_inbound
 from bot.privacy import redact_personal_data
+from bot.vocabulary import Channel
 from channels.inbound import user_message
 from channels.turn import TRY_AGAIN_TEXT
 
 logger = logging.getLogger(__name__)
-CHANNEL = "rest"
+CHANNEL = Channel.REST
 ENABLED_ENV = "SSCN_REST_CHANNEL"
 TOKEN_ENV = "SSCN_REST_TOKEN"
 SENDER_PATTERN = re.compile(r"^[\w.:@+\-]{1,128}$")
@@ -76,9 +77,12 @@ def is_loopback(address: str) -> bool:
 class RestInput(InputChannel):
     """Request-response channel used by tests, the benchmark and integrations."""
 
-    def __init__(self, enabled: bool = False, token: str | None = None) -> None:
+    def __init__(
+        self, enabled: bool = False, token: str | None = None, max_message_chars: int | None = None
+    ) -> None:
         self.enabled = enabled
         self.token = token
+        self.max_message_chars = max_message_chars
 
     @classmethod
     def name(cls) -> str:
@@ -86,8 +90,9 @@ class RestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestInput:
-        """Settings come from the environment, never from credentials.yml."""
-        return cls(os.environ.get(ENABLED_ENV) == "1", os.environ.get(TOKEN_ENV) or None)
+        """Settings come from ``bot.config``, never from credentials.yml."""
+        settings = current_settings()
+        return cls(settings.rest_channel, settings.rest_token or None, settings.max_message_chars)
 
     def refusal(self, request: Request) -> HTTPResponse | None:
         """The answer for a request this channel must not serve, else None."""
@@ -128,7 +133,7 @@ class RestInput(InputChannel):
             body, error = parse_payload(request)
             if error:
                 return response.json({"error": error}, status=400)
-            inbound = prepare_inbound(body["message"])
+            inbound = prepare_inbound(body["message"], self.max_message_chars)
             if inbound is None:  # empty message: nothing to answer
                 return response.json([])
             sender = conversation_id(CHANNEL, body["sender"])

@@ -49,7 +49,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Select
 
-from bot.ledger.db import CONNECT_TIMEOUT_SECONDS, create_private_file
+from bot.config import current_settings
+from bot.ledger.db import create_private_file
 from channels.lock_store import CURRENT_FENCE, LockError
 
 STORED_EVENTS = "_sscn_stored_events"  # attribute set on trackers this store loaded/saved
@@ -107,7 +108,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
             options = tracker_store.create_engine_kwargs(url)
             connect_args = {
                 **options.pop("connect_args", {}),
-                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                "connect_timeout": current_settings().db_connect_timeout,
             }
             self.engine.dispose()
             self.engine = create_engine(

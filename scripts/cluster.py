@@ -1,6 +1,6 @@
 """Render the files `make cluster` runs: supervisord's config and nginx's.
 
-Reads the environment only (defaults in .env.example, "Production on one
+Reads ``bot.config.Settings`` (defaults in .env.example, "Production on one
 machine"): N_RASA Rasa instances and N_ACTIONS action servers behind nginx, the
 console and, when configured, the pollers. Writes into SSCN_CLUSTER_DIR.
 """
@@ -15,7 +15,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_ROOT))  # run as a script: channels/ is beside it
+sys.path.insert(0, str(PROJECT_ROOT))  # run as a script: bot/ and channels/ are beside it
+
+from bot.config import Settings  # noqa: E402 (after the path above)
+
 TEMPLATES = PROJECT_ROOT / "deploy" / "cluster"
 
 
@@ -23,19 +26,24 @@ def _ports(first: int, count: int) -> list[int]:
     return [first + index for index in range(count)]
 
 
-def instance_ports(environ: dict[str, str]) -> tuple[list[int], list[int]]:
+def cluster_dir(settings: Settings) -> Path:
+    """``SSCN_CLUSTER_DIR``, else ``SSCN_VAR_DIR/cluster``."""
+    return settings.cluster_dir or settings.var_dir / "cluster"
+
+
+def instance_ports(settings: Settings) -> tuple[list[int], list[int]]:
     """The ports of the Rasa instances and of the action servers."""
     return (
-        _ports(int(environ.get("SSCN_CLUSTER_RASA_PORT", "5010")), int(environ["N_RASA"])),
-        _ports(int(environ.get("SSCN_CLUSTER_ACTIONS_PORT", "5060")), int(environ["N_ACTIONS"])),
+        _ports(settings.cluster_rasa_port, settings.n_rasa),
+        _ports(settings.cluster_actions_port, settings.n_actions),
     )
 
 
-def programs(environ: dict[str, str]) -> list[dict[str, object]]:
+def programs(settings: Settings) -> list[dict[str, object]]:
     """The processes supervisord runs: name, command, its own environment, start time."""
-    directory = environ["SSCN_CLUSTER_DIR"]
+    directory = cluster_dir(settings)
     venv = PROJECT_ROOT / ".venv" / "bin"
-    rasa_ports, action_ports = instance_ports(environ)
+    rasa_ports, action_ports = instance_ports(settings)
     result: list[dict[str, object]] = [
         {
             "name": f"rasa{index + 1}",
@@ -59,32 +67,32 @@ def programs(environ: dict[str, str]) -> list[dict[str, object]]:
     result.append(
         {"name": "nginx", "command": f"nginx {nginx_options} -g 'daemon off;'", "startsecs": 2}
     )
-    if environ.get("TELEGRAM_TOKEN") and not environ.get("TELEGRAM_WEBHOOK_URL"):
+    if settings.telegram_token and not settings.telegram_webhook_url:
         result.append({"name": "telegram", "command": f"{venv}/sscn telegram poll", "startsecs": 3})
-    if environ.get("TWITTER_API_KEY") and environ.get("TWITTER_ACCESS_TOKEN"):
+    if settings.twitter_api_key and settings.twitter_access_token:
         result.append({"name": "twitter", "command": f"{venv}/sscn twitter poll", "startsecs": 3})
     return result
 
 
-def render(environ: dict[str, str]) -> dict[str, str]:
-    """File name -> contents, for the configuration in ``environ``."""
-    directory = environ["SSCN_CLUSTER_DIR"]
+def render(settings: Settings) -> dict[str, str]:
+    """File name -> contents, for the configuration in ``settings``."""
+    directory = cluster_dir(settings)
     templates = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined)
-    rasa_ports, action_ports = instance_ports(environ)
+    rasa_ports, action_ports = instance_ports(settings)
     nginx = templates.get_template("nginx.conf.j2").render(
         dir=directory,
-        port=int(environ["SSCN_CLUSTER_PORT"]),
-        actions_port=int(environ["SSCN_CLUSTER_ACTIONS_LB_PORT"]),
+        port=settings.cluster_port,
+        actions_port=settings.cluster_actions_lb_port,
         rasa_ports=rasa_ports,
         action_ports=action_ports,
-        max_body=environ.get("SSCN_MAX_REQUEST_BYTES", "4000000"),
+        max_body=settings.max_request_bytes,
         as_root=os.geteuid() == 0,
     )
     supervisord = templates.get_template("supervisord.conf.j2").render(
         dir=directory,
         root=PROJECT_ROOT,
         venv=PROJECT_ROOT / ".venv" / "bin",
-        programs=[{"environment": "", **program} for program in programs(environ)],
+        programs=[{"environment": "", **program} for program in programs(settings)],
     )
     return {"supervisord.conf": supervisord, "nginx.conf": nginx}
 
@@ -109,30 +117,31 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
-def ensure_tracker_store(environ: dict[str, str]) -> None:
+def ensure_tracker_store(settings: Settings) -> None:
     """Create the tracker database and tables once, before the instances start (they
     would otherwise race to create them on a fresh database)."""
     from channels.tracker_store import SQLTrackerStore
 
     store = SQLTrackerStore(
         dialect="postgresql",
-        host=environ["SSCN_TRACKER_HOST"],
-        port=environ["SSCN_TRACKER_PORT"],
-        db=environ["SSCN_TRACKER_DB"],
-        username=environ["SSCN_TRACKER_USER"],
-        password=environ.get("SSCN_TRACKER_PASSWORD", ""),
-        login_db=environ["SSCN_TRACKER_LOGIN_DB"],
+        host=settings.tracker_host,
+        port=settings.tracker_port,
+        db=settings.tracker_db,
+        username=settings.tracker_user,
+        password=settings.tracker_password,
+        login_db=settings.tracker_login_db,
     )
     store.engine.dispose()
 
 
 def main() -> int:
-    ensure_database(os.environ["SSCN_DATABASE_URL"])
-    ensure_tracker_store(dict(os.environ))
-    directory = Path(os.environ["SSCN_CLUSTER_DIR"])
+    settings = Settings.from_env()
+    ensure_database(settings.database_url)
+    ensure_tracker_store(settings)
+    directory = cluster_dir(settings)
     for sub in ("log", "tmp"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
-    for name, contents in render(dict(os.environ)).items():
+    for name, contents in render(settings).items():
         (directory / name).write_text(contents, encoding="utf-8")
     print(shlex.quote(str(directory)))
     return 0

@@ -9,10 +9,19 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from bot.config import current_settings
+from bot.services import process_services
 from devtools.fake_telegram import FakeTelegram
 from devtools.postgres import POSTGRES_URL, scratch_schema
 from devtools.servers import start_bot, train_model
 from tests.support.bot_env import channels_env
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test reads the environment anew (tests monkeypatch variables)."""
+    current_settings.cache_clear()
+    process_services.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,19 +38,20 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot
 
+from bot.config import Settings, current_settings
 from bot.conversations import conversation_id, platform_id
 from bot.inbound import InboundText, prepare_inbound
 from bot.ledger.messages import BUSY, DONE
+from bot.vocabulary import Channel
 from channels.inbound import user_message
 from channels.records import ChannelRecords
-from channels.telegram.sender import TelegramSender
+from channels.telegram.sender import TelegramSender, telegram_bot
 from channels.telegram.updates import Incoming, parse_update
 from channels.turn import current_turn, deliver, end_turn
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
 BUSY_RETRY_SECONDS = 5
 TEXT_ONLY_NOTE = (
     "Maaf, saya hanya bisa membaca pesan teks 🙏 Silakan tuliskan pertanyaan atau kendala Anda."
@@ -107,10 +107,17 @@ class TelegramOutput(OutputChannel):
 
 
 class TelegramInput(InputChannel):
-    def __init__(self, token: str | None, secret: str | None, api_base_url: str) -> None:
+    def __init__(
+        self,
+        token: str | None,
+        secret: str | None,
+        api_base_url: str,
+        max_message_chars: int | None = None,
+    ) -> None:
         self.token = token
         self.secret = secret
         self.api_base_url = api_base_url
+        self.max_message_chars = max_message_chars
         self._bot: Bot | None = None
         self.records = ChannelRecords(CHANNEL)
         if not token or not secret:
@@ -125,17 +132,22 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        """Secrets come from the environment, never from credentials.yml."""
+        """Secrets come from ``bot.config``, never from credentials.yml."""
+        return cls.from_settings(current_settings())
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramInput:
         return cls(
-            os.environ.get("TELEGRAM_TOKEN") or None,
-            os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
-            os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+            settings.telegram_token or None,
+            settings.telegram_webhook_secret or None,
+            settings.telegram_api_base_url,
+            settings.max_message_chars,
         )
 
     @property
     def sender(self) -> TelegramSender:
         if self._bot is None:
-            self._bot = Bot(self.token or "", base_url=self.api_base_url)
+            self._bot = telegram_bot(self.token or "", self.api_base_url)
         return TelegramSender(self._bot)
 
     def get_output_channel(self) -> OutputChannel | None:
@@ -164,7 +176,9 @@ class TelegramInput(InputChannel):
                 return response.json({"error": str(error) or "body is not valid JSON"}, status=400)
             if incoming is None:
                 return response.json({"status": "ignored"})
-            gated = prepare_inbound(incoming.text)  # recorded and answered as gated
+            gated = prepare_inbound(
+                incoming.text, self.max_message_chars
+            )  # recorded and answered as gated
             admission = await self.records.inbound(
                 conversation_id(CHANNEL, incoming.chat_id),
                 gated.text if gated else "",

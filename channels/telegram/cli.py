@@ -6,43 +6,43 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import sys
+
+from bot.config import Settings
+from bot.services import Services
 
 ENV_HELP = "needs TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_SECRET (see .env.example)"
 
 
-def _settings() -> tuple[str, str, str] | None:
-    from channels.telegram.channel import DEFAULT_API_BASE_URL
-
-    token, secret = os.environ.get("TELEGRAM_TOKEN"), os.environ.get("TELEGRAM_WEBHOOK_SECRET")
-    if not token or not secret:
+def _configured(settings: Settings) -> bool:
+    if not settings.telegram_token or not settings.telegram_webhook_secret:
         print(f"sscn telegram: {ENV_HELP}", file=sys.stderr)
-        return None
-    return token, secret, os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL
+        return False
+    return True
 
 
-def _bot(token: str, base_url: str):
-    from telegram import Bot
+def _bot(settings: Settings):  # -> telegram.ext.ExtBot (imported lazily)
+    from channels.telegram.sender import telegram_bot
 
-    return Bot(token, base_url=base_url)
+    return telegram_bot(settings.telegram_token, settings.telegram_api_base_url)
 
 
-def set_webhook(args: argparse.Namespace) -> int:
+def set_webhook(args: argparse.Namespace, services: Services) -> int:
     from channels.telegram.poller import ALLOWED_UPDATES
 
-    settings = _settings()
-    if settings is None:
+    settings = services.settings
+    if not _configured(settings):
         return 2
-    token, secret, base_url = settings
     if not args.url.startswith("https://"):
         print("sscn telegram: Telegram only calls https:// webhooks", file=sys.stderr)
         return 2
 
     async def run() -> bool:
-        async with _bot(token, base_url) as bot:
+        async with _bot(settings) as bot:
             return await bot.set_webhook(
-                args.url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+                args.url,
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
             )
 
     ok = asyncio.run(run())
@@ -50,37 +50,38 @@ def set_webhook(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def delete_webhook(args: argparse.Namespace) -> int:
-    settings = _settings()
-    if settings is None:
+def delete_webhook(args: argparse.Namespace, services: Services) -> int:
+    settings = services.settings
+    if not _configured(settings):
         return 2
-    token, _, base_url = settings
 
     async def run() -> bool:
-        async with _bot(token, base_url) as bot:
+        async with _bot(settings) as bot:
             return await bot.delete_webhook()
 
     print("webhook deleted" if asyncio.run(run()) else "webhook NOT deleted")
     return 0
 
 
-def poll(args: argparse.Namespace) -> int:
+def poll(args: argparse.Namespace, services: Services) -> int:
     import httpx
 
-    from bot.ledger.db import make_engine, make_sessionmaker
-    from bot.ledger.messages import MessageLog
     from channels.telegram.poller import TelegramPoller
 
-    settings = _settings()
-    if settings is None:
+    settings = services.settings
+    if not _configured(settings):
         return 2
-    token, secret, base_url = settings
-    rasa_url = os.environ.get("SSCN_RASA_URL", "http://127.0.0.1:5005").rstrip("/")
-    log = MessageLog(make_sessionmaker(make_engine()))
+    rasa_url = settings.rasa_url.rstrip("/")
 
     async def run() -> None:
-        async with _bot(token, base_url) as bot:
-            poller = TelegramPoller(bot, f"{rasa_url}/webhooks/telegram/webhook", secret, log)
+        async with _bot(settings) as bot:
+            poller = TelegramPoller(
+                bot,
+                f"{rasa_url}/webhooks/telegram/webhook",
+                settings.telegram_webhook_secret,
+                services.message_log,
+                settings.telegram_poll_timeout,
+            )
             if args.once:
                 await bot.delete_webhook()
                 async with httpx.AsyncClient(timeout=120) as client:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,12 +23,10 @@ from telegram.error import NetworkError, TimedOut
 from bot.ledger.db import UNAVAILABLE
 from bot.ledger.messages import MessageLog
 from channels.telegram.channel import SECRET_HEADER
-from channels.telegram.sender import with_flood_control
 
 logger = logging.getLogger(__name__)
 OFFSET_CURSOR = "telegram:offset"
 ALLOWED_UPDATES = ["message", "callback_query"]
-POLL_TIMEOUT_SECONDS = int(os.environ.get("TELEGRAM_POLL_TIMEOUT", "50"))
 RETRY_SECONDS = 1.0  # after a 5xx from the webhook, before the same update again
 MAX_RETRY_SECONDS = 60.0
 
@@ -50,26 +47,23 @@ class TelegramPoller:
         webhook_url: str,
         secret: str,
         log: MessageLog,
-        timeout: int = POLL_TIMEOUT_SECONDS,
+        timeout: int,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.bot = bot
         self.webhook_url = webhook_url
         self.secret = secret
         self.log = log
-        self.timeout = timeout
+        self.timeout = timeout  # seconds a getUpdates call waits (TELEGRAM_POLL_TIMEOUT)
         self._sleep = sleep
 
     async def poll_once(self, client: httpx.AsyncClient) -> int:
         """Fetch and forward one batch; returns how many updates were confirmed."""
         stored = await asyncio.to_thread(self.log.cursor, OFFSET_CURSOR)
-        updates = await with_flood_control(
-            lambda: self.bot.get_updates(
-                offset=int(stored) if stored else None,
-                timeout=self.timeout,
-                allowed_updates=ALLOWED_UPDATES,
-            ),
-            self._sleep,
+        updates = await self.bot.get_updates(  # a rate-limited bot waits out RetryAfter
+            offset=int(stored) if stored else None,
+            timeout=self.timeout,
+            allowed_updates=ALLOWED_UPDATES,
         )
         confirmed = 0
         for update in updates:

@@ -1,22 +1,19 @@
 """Sending to Telegram: long texts split, Rasa buttons as inline keyboards, flood
-limits (``RetryAfter``) waited out."""
+limits (``RetryAfter``) waited out by python-telegram-bot's ``AIORateLimiter``."""
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter, ExtBot
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 4096
 MAX_CALLBACK_BYTES = 64
-MAX_ATTEMPTS = 5
-T = TypeVar("T")
+# A RetryAfter is waited out and the call retried this many times, then raised.
+MAX_RETRIES = 4
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
@@ -50,25 +47,11 @@ def keyboard(buttons: list[dict[str, Any]]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    value = error._retry_after  # a timedelta; the public property warns about ints
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
-async def with_flood_control(
-    call: Callable[[], Awaitable[T]], sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-) -> T:
-    """Run ``call``; on ``RetryAfter`` wait as long as Telegram asks and try again."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            return await call()
-        except RetryAfter as error:
-            if attempt == MAX_ATTEMPTS:
-                raise
-            wait = retry_seconds(error)
-            logger.warning("Telegram flood control: waiting %.1f s (attempt %d)", wait, attempt)
-            await sleep(wait)
-    raise AssertionError("unreachable")
+def telegram_bot(token: str, base_url: str) -> ExtBot:
+    """A Bot whose calls keep to Telegram's flood limits: sends are throttled per
+    chat and overall, and a ``RetryAfter`` waits as long as Telegram asks, then the
+    call is made again (``MAX_RETRIES`` times at most)."""
+    return ExtBot(token, base_url=base_url, rate_limiter=AIORateLimiter(max_retries=MAX_RETRIES))
 
 
 class TelegramSender:
@@ -83,14 +66,10 @@ class TelegramSender:
         sent = []
         for index, piece in enumerate(pieces):
             markup = keyboard(buttons or []) if index == len(pieces) - 1 else None
-            message = await with_flood_control(
-                lambda piece=piece, markup=markup: self.bot.send_message(
-                    chat_id=chat_id, text=piece, reply_markup=markup
-                )
-            )
+            message = await self.bot.send_message(chat_id=chat_id, text=piece, reply_markup=markup)
             sent.append(message.message_id)
         return sent
 
     async def answer_callback(self, callback_query_id: str) -> None:
         """Stop the button's spinner (Telegram expects an answer to every press)."""
-        await with_flood_control(lambda: self.bot.answer_callback_query(callback_query_id))
+        await self.bot.answer_callback_query(callback_query_id)

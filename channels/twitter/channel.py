@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import hmac
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,28 +41,24 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.config import current_settings
 from bot.conversations import conversation_id, platform_id
 from bot.inbound import InboundText, prepare_inbound
-from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import ADMITTED, BUSY, PROCESSED, Message, MessageLog
+from bot.services import process_services
 from bot.tweets import thread_parts
+from bot.vocabulary import Channel
 from channels.inbound import user_message
 from channels.records import live_lease, release_claim, renew_claim
 from channels.turn import end_turn, start_turn
 
 logger = logging.getLogger(__name__)
-CHANNEL = "twitter"
+CHANNEL = Channel.TWITTER
 TOKEN_HEADER = "X-SSCN-Poller-Token"
 TOKEN_ENV = "SSCN_POLLER_TOKEN"
 NUMERIC_ID = re.compile(r"^\d{1,25}$")
 METADATA_FIELDS = ("tweet_id", "username", "display_name", "created_at")
 BUSY_RETRY_SECONDS = 5
-
-
-@functools.lru_cache(maxsize=1)
-def shared_log() -> MessageLog:
-    """The process's message log on ``SSCN_DATABASE_URL``, built on first use."""
-    return MessageLog(make_sessionmaker(make_engine()))
 
 
 class TwitterOutput(OutputChannel):
@@ -107,9 +101,15 @@ class TwitterOutput(OutputChannel):
 class TwitterInput(InputChannel):
     """The webhook the mention poller posts to; answers with the reply parts to post."""
 
-    def __init__(self, poller_token: str | None = None, log: MessageLog | None = None) -> None:
+    def __init__(
+        self,
+        poller_token: str | None = None,
+        log: MessageLog | None = None,
+        max_message_chars: int | None = None,
+    ) -> None:
         self.poller_token = poller_token
         self._log = log
+        self.max_message_chars = max_message_chars
         self._missing_token_logged = False
 
     @classmethod
@@ -118,12 +118,14 @@ class TwitterInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TwitterInput:
-        return cls(os.environ.get(TOKEN_ENV) or None)
+        """Settings come from ``bot.config``, never from credentials.yml."""
+        settings = current_settings()
+        return cls(settings.poller_token or None, None, settings.max_message_chars)
 
     @property
     def log(self) -> MessageLog:
         if self._log is None:
-            self._log = shared_log()
+            self._log = process_services().message_log
         return self._log
 
     def get_output_channel(self) -> OutputChannel:
@@ -155,7 +157,9 @@ class TwitterInput(InputChannel):
             metadata = {k: body["metadata"].get(k) for k in METADATA_FIELDS}
             metadata["tweet_id"] = tweet_id = str(metadata["tweet_id"])
             sender = conversation_id(CHANNEL, body["sender"])
-            inbound = prepare_inbound(body["message"])  # the privacy gate, before any record
+            inbound = prepare_inbound(
+                body["message"], self.max_message_chars
+            )  # the privacy gate, before any record
             lease = live_lease(self.log)
             mention, outcome = await asyncio.to_thread(
                 self.log.admit,

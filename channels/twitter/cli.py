@@ -1,58 +1,44 @@
-"""``sscn twitter poll [--once]``: answer X mentions through the local Rasa.
-
-``add_twitter_commands(commands)`` adds the ``twitter`` command to the subparsers
-of ``sscn``; ``handler(args)`` runs it (imports tweepy and the ledger only then).
-"""
+"""``sscn twitter poll [--once]``: answer X mentions through the local Rasa (the parser
+is in bot/cli.py; ``poll`` imports tweepy and the ledger only when run)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-from typing import Any
 
-NEEDS = (
-    "TWITTER_API_KEY",
-    "TWITTER_API_SECRET",
-    "TWITTER_ACCESS_TOKEN",
-    "TWITTER_ACCESS_SECRET",
-    "SSCN_POLLER_TOKEN",
-)
+from bot.services import Services
 
-
-def add_twitter_commands(subparsers: Any) -> None:
-    """``twitter poll [--once]`` on the ``sscn`` subparsers object."""
-    twitter = subparsers.add_parser("twitter", help="X (Twitter) mentions").add_subparsers(
-        title="twitter"
-    )
-    poll_parser = twitter.add_parser(
-        "poll",
-        help="answer mentions through the local Rasa (needs TWITTER_* and SSCN_POLLER_TOKEN)",
-    )
-    poll_parser.add_argument("--once", action="store_true", help="one round, then exit")
-    poll_parser.set_defaults(handler=handler)
+# The settings the poller needs, with the variables that set them.
+NEEDS = {
+    "twitter_api_key": "TWITTER_API_KEY",
+    "twitter_api_secret": "TWITTER_API_SECRET",
+    "twitter_access_token": "TWITTER_ACCESS_TOKEN",
+    "twitter_access_secret": "TWITTER_ACCESS_SECRET",
+    "poller_token": "SSCN_POLLER_TOKEN",
+}
 
 
-def handler(args: argparse.Namespace) -> int:
+def poll(args: argparse.Namespace, services: Services) -> int:
     """Run the mention poller: one round with ``--once``, else until SIGTERM or Ctrl-C."""
-    from bot.ledger.db import make_engine, make_sessionmaker
-    from bot.ledger.messages import MessageLog
-    from channels.twitter.poller import MentionPoller, client_from_env, interval_from_env
+    from channels.twitter.poller import MentionPoller, client_for, http_forward
 
-    missing = [name for name in NEEDS if not os.environ.get(name)]
+    settings = services.settings
+    missing = [env for name, env in NEEDS.items() if not getattr(settings, name)]
     if missing:
         print(f"sscn twitter poll: set {', '.join(missing)} (see .env.example)", file=sys.stderr)
         return 2
     logging.getLogger("channels.twitter").setLevel(logging.INFO)
-    poller = MentionPoller(client_from_env(), MessageLog(make_sessionmaker(make_engine())))
+    poller = MentionPoller(
+        client_for(settings),
+        services.message_log,
+        user_id=settings.twitter_user_id or None,
+        forward=http_forward(settings.rasa_url, settings.poller_token),
+    )
     if getattr(args, "once", False):
         print(f"{poller.poll_once()} mention(s) answered")
         return 0
-    interval = interval_from_env()
+    interval = settings.twitter_poll_seconds
     print(f"polling mentions of {poller.user_id} every {interval:.0f} s", flush=True)
     poller.run_forever(interval)
     return 0
-
-
-poll = handler  # the name bot/cli.py refers to

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
 import signal
 import threading
@@ -35,6 +34,7 @@ from typing import Any, TypeVar
 import requests
 import tweepy
 
+from bot.config import Settings
 from bot.ledger.messages import (
     ANSWERED,
     FAILED,
@@ -44,19 +44,17 @@ from bot.ledger.messages import (
     SENT,
     MessageLog,
 )
-from channels.twitter.channel import CHANNEL, TOKEN_ENV, TOKEN_HEADER
+from bot.text import URL
+from channels.twitter.channel import CHANNEL, TOKEN_HEADER
 
 logger = logging.getLogger(__name__)
 SINCE_CURSOR = "twitter:since_id"
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 WEBHOOK_PATH = "/webhooks/twitter/webhook"
-DEFAULT_INTERVAL_SECONDS = 60.0
 RECHECK_SECONDS = 5.0  # before looking for a reply X refused as a duplicate
 MENTION_FIELDS = ["created_at", "conversation_id", "referenced_tweets", "author_id"]
 # Where the poller reports its progress (tests stop it there to simulate a kill).
 STEPS = ("fetched", "forwarded", "posting", "posted", "marked", "answered", "cursor")
 _HANDLES = re.compile(r"^(?:\s*@\w{1,50})+\s*")
-_URL = re.compile(r"https?://\S+")
 T = TypeVar("T")
 
 
@@ -86,14 +84,14 @@ class Mention:
 Forward = Callable[[Mention], list[dict[str, Any]]]
 
 
-def client_from_env() -> tweepy.Client:
+def client_for(settings: Settings) -> tweepy.Client:
     """A v2 client acting as the helpdesk account (OAuth 1.0a user context)."""
     return tweepy.Client(
-        bearer_token=os.environ.get("TWITTER_BEARER_TOKEN") or None,
-        consumer_key=os.environ.get("TWITTER_API_KEY"),
-        consumer_secret=os.environ.get("TWITTER_API_SECRET"),
-        access_token=os.environ.get("TWITTER_ACCESS_TOKEN"),
-        access_token_secret=os.environ.get("TWITTER_ACCESS_SECRET"),
+        bearer_token=settings.twitter_bearer_token or None,
+        consumer_key=settings.twitter_api_key,
+        consumer_secret=settings.twitter_api_secret,
+        access_token=settings.twitter_access_token,
+        access_token_secret=settings.twitter_access_secret,
         wait_on_rate_limit=False,  # tweepy's own wait recurses; ours loops
     )
 
@@ -112,16 +110,6 @@ def http_forward(rasa_url: str, token: str, timeout: float = 120.0) -> Forward:
     return forward
 
 
-def forward_from_env() -> Forward:
-    return http_forward(
-        os.environ.get("SSCN_RASA_URL") or DEFAULT_RASA_URL, os.environ.get(TOKEN_ENV, "")
-    )
-
-
-def interval_from_env() -> float:
-    return float(os.environ.get("SSCN_TWITTER_POLL_SECONDS") or DEFAULT_INTERVAL_SECONDS)
-
-
 class MentionPoller:
     def __init__(
         self,
@@ -129,15 +117,15 @@ class MentionPoller:
         log: MessageLog,
         *,
         user_id: str | None = None,
-        forward: Forward | None = None,
+        forward: Forward,
         sleep: Callable[[float], Any] = time.sleep,
         clock: Callable[[], float] = time.time,
         checkpoint: Callable[[str], None] = lambda step: None,
     ) -> None:
         self.client = client
         self.log = log
-        self.forward = forward or forward_from_env()
-        self._user_id = str(user_id or os.environ.get("TWITTER_USER_ID") or "") or None
+        self.forward = forward
+        self._user_id = str(user_id or "") or None
         self._sleep = sleep
         self._clock = clock
         self._checkpoint = checkpoint
@@ -325,9 +313,8 @@ class MentionPoller:
 
     # --- the loop -------------------------------------------------------------------
 
-    def run_forever(self, interval: float | None = None) -> None:
+    def run_forever(self, interval: float) -> None:
         """Poll every ``interval`` seconds until SIGTERM, Ctrl-C or ``stop()``."""
-        interval = interval_from_env() if interval is None else interval
         previous = _on_sigterm(lambda *_: self.stop())
         try:
             while not self._stopping:
@@ -369,6 +356,6 @@ def same_text(posted: str, ours: str) -> bool:
 
     def canonical(text: str) -> str:
         text = strip_handles(html.unescape(text))
-        return " ".join(_URL.sub("<url>", text).split())
+        return " ".join(URL.sub("<url>", text).split())
 
     return canonical(posted) == canonical(ours)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -41,14 +40,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.config import Settings, current_settings
 from bot.conversations import conversation_id, platform_id
 from bot.inbound import prepare_inbound
 from bot.ledger.messages import BUSY, DONE
+from bot.vocabulary import Channel
 from channels.inbound import user_message
 from channels.rasa_server import cors_origins
 from channels.records import ChannelRecords
 from channels.turn import TRY_AGAIN_TEXT, deliver, end_turn
-from channels.webchat.sessions import signer_from_env
+from channels.webchat.sessions import signer_for
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -57,7 +58,7 @@ STATIC_FILES = {
     "chat.css": "text/css",
     "socket.io.min.js": "application/javascript",
 }
-CHANNEL = "webchat"
+CHANNEL = Channel.WEBCHAT
 # The page names each message (random hex) and sends it again, with the same id,
 # until a turn acknowledges it: after a reconnect, a message that was in flight on
 # an instance that died is handled once (claimed like a Telegram update_id).
@@ -72,12 +73,12 @@ def claim_key(room: str, message_id: str | None) -> str | None:
     return hashlib.sha256(f"{room}:{message_id}".encode()).hexdigest()
 
 
-def allowed_origin_check() -> Callable[[str | None, dict[str, Any]], bool]:
+def allowed_origin_check(settings: Settings) -> Callable[[str | None, dict[str, Any]], bool]:
     """Socket.IO admits its own page (same origin) and ``SSCN_WEBCHAT_ORIGINS`` only.
 
     (python-engineio reads ``cors_allowed_origins=[]`` as "no check at all".)
     """
-    configured = set(cors_origins(os.environ.get("SSCN_WEBCHAT_ORIGINS")))
+    configured = set(cors_origins(settings.webchat_origins))
 
     def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
         if not origin:  # not a browser's cross-origin request
@@ -134,10 +135,11 @@ class WebChatInput(SocketIOInput):
         return CHANNEL
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origin_check())
+        settings = current_settings()  # Rasa builds the channel: nothing to hand it
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origin_check(settings))
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
-        signer = signer_from_env()
+        signer = signer_for(settings)
 
         @webhook.route("/", methods=["GET"])
         async def page(_: Request) -> HTTPResponse:
@@ -182,7 +184,7 @@ class WebChatInput(SocketIOInput):
             ):
                 logger.warning("webchat: malformed message id refused")
                 return {"status": "refused"}
-            inbound = prepare_inbound(data.get("message"))
+            inbound = prepare_inbound(data.get("message"), settings.max_message_chars)
             if inbound is None:
                 return {"status": "ignored"}
             sender_id = conversation_id(CHANNEL, room)

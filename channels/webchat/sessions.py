@@ -19,12 +19,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from bot.config import PROJECT_ROOT
-from bot.secret_values import read_secret
+from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 SECRET_ENV = "SSCN_WEBCHAT_SECRET"
-KEY_FILE = PROJECT_ROOT / "var" / "webchat.key"
+KEY_FILE_NAME = "webchat.key"  # under SSCN_VAR_DIR
 TOKEN_PATTERN = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{64})$")
 _CONTEXT = b"sscn-webchat-session:"
 
@@ -54,9 +53,11 @@ class SessionSigner:
         return hmac.new(self._secret, _CONTEXT + session.encode(), hashlib.sha256).hexdigest()
 
 
-def signer_from_env(key_file: Path = KEY_FILE) -> SessionSigner:
-    """``SSCN_WEBCHAT_SECRET`` (or ``_FILE``), or a secret generated once into ``key_file``."""
-    secret = read_secret(SECRET_ENV)
+def signer_for(settings: Settings) -> SessionSigner:
+    """``SSCN_WEBCHAT_SECRET`` (or ``_FILE``), or a secret generated once into
+    ``SSCN_VAR_DIR/webchat.key``."""
+    secret = settings.webchat_secret
+    key_file = settings.var_dir / KEY_FILE_NAME
     return SessionSigner(secret.encode() if secret else _stored_secret(key_file))
 
 

@@ -16,6 +16,7 @@ from bot.inbound import (
     prepare_inbound,
     sealed_contacts,
 )
+from bot.ledger.crypto import cipher_for
 from tests.support.privacy import NIK, ascii_digits, prose, written_niks
 
 
@@ -94,10 +95,11 @@ def test_unreadable_sealed_contacts_are_none(metadata):
     assert sealed_contacts(metadata) == []
 
 
-def test_contacts_sealed_with_another_key_are_not_read(monkeypatch):
-    metadata = prepare_inbound("hp 081234567890").metadata()
-    monkeypatch.setenv("SSCN_LEDGER_KEY", Fernet.generate_key().decode())
-    assert sealed_contacts(metadata) == []
+def test_contacts_sealed_with_another_key_are_not_read(tmp_path):
+    ours, other = (cipher_for(Fernet.generate_key().decode(), tmp_path / "k") for _ in "ab")
+    metadata = prepare_inbound("hp 081234567890").metadata(ours)
+    assert sealed_contacts(metadata, ours) == ["081234567890"]
+    assert sealed_contacts(metadata, other) == []
 
 
 @pytest.mark.parametrize("size", [1_000_000, 100_000_000])

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import LEXICON_FILE, SLANG, load_lexicon, normalize, tweet_weight
+from bot.text import (
+    LEXICON_FILE,
+    SLANG,
+    TWEET_MAX_WEIGHT,
+    load_lexicon,
+    normalize,
+    tweet_url_spans,
+    tweet_weight,
+)
 
 
 def test_normalize_expands_slang_and_drops_noise():
@@ -50,7 +58,24 @@ def test_the_lexicon_file_has_only_lower_case_string_forms():
 def test_tweet_weight_counts_urls_as_23_and_emoji_as_2():
     assert tweet_weight("abc") == 3
     assert tweet_weight("lihat https://sscasn.bkn.go.id/sangat/panjang/sekali") == 6 + 23
+    assert tweet_weight("buka bkn.go.id ya") == 5 + 23 + 3  # X links bare domains too
     assert tweet_weight("🙏") == 2
+    assert tweet_weight("👍🏽") == 2  # a skin tone does not weigh extra
+    assert tweet_weight("👨\u200d👩\u200d👧") == 2  # one family emoji, joined by ZWJ
+    assert tweet_weight("日本語") == 6 and tweet_weight("한국") == 4
+    assert tweet_weight("é") == tweet_weight("e\u0301") == 1  # NFC first
+
+
+def test_the_280_limit_counts_weights():
+    assert tweet_weight("a" * 280) == TWEET_MAX_WEIGHT
+    assert tweet_weight("日" * 140) == TWEET_MAX_WEIGHT
+    assert tweet_weight("a" * 257 + " https://x.co/" + "p" * 500) == 257 + 1 + 23
+
+
+def test_url_spans_are_where_x_sees_links():
+    text = "cek https://sscasn.bkn.go.id/info, ok"
+    ((start, end),) = tweet_url_spans(text)
+    assert text[start:end] == "https://sscasn.bkn.go.id/info"
 
 
 def test_kamus_alay_is_the_base_without_short_forms_kept_words_or_our_overrides():

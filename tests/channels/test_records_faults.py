@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import ADMITTED, BUSY, MessageLog
 from bot.ledger.models import Base
+from bot.vocabulary import Channel
 from channels import records as records_module
 from channels.records import ChannelRecords
 from devtools.tcp_proxy import TcpProxy
@@ -24,8 +25,7 @@ def test_a_release_the_database_refused_happens_when_it_is_back(postgres_url, mo
     proxy = TcpProxy(url.port or 5432, url.host)
     proxy.start()
     proxied = make_engine(url.set(port=proxy.port).render_as_string(hide_password=False))
-    records = ChannelRecords("telegram")
-    records.log = MessageLog(make_sessionmaker(proxied))
+    records = ChannelRecords(Channel.TELEGRAM, MessageLog(make_sessionmaker(proxied)))
     other = MessageLog(make_sessionmaker(engine))  # another instance, direct
 
     async def main() -> tuple[str, str]:
@@ -56,8 +56,9 @@ def test_a_killed_handlers_claim_expires_within_seconds_a_live_one_is_kept(
     monkeypatch.setattr(records_module, "LIVE_CLAIM_SECONDS", 0.6)
     engine = make_engine(postgres_url)
     Base.metadata.create_all(engine)
-    records = ChannelRecords("telegram")
-    records.log = MessageLog(make_sessionmaker(engine), claim_seconds=120)
+    records = ChannelRecords(
+        Channel.TELEGRAM, MessageLog(make_sessionmaker(engine), claim_seconds=120)
+    )
     other = MessageLog(make_sessionmaker(engine))  # another instance
 
     async def main() -> list[str]:

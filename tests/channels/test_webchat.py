@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.conversations import ForeignConversation
 from channels.records import ChannelRecords
 from channels.webchat.channel import RecordedSocketIOOutput
-from channels.webchat.sessions import SessionSigner, _stored_secret, signer_from_env
+from channels.webchat.sessions import SessionSigner, _stored_secret, signer_for
 
 SECRET = b"a-web-chat-secret-for-tests"
 
@@ -30,14 +31,13 @@ def test_only_tokens_the_server_issued_name_a_session():
 
 
 def test_a_short_secret_is_refused(monkeypatch):
-    monkeypatch.setenv("SSCN_WEBCHAT_SECRET", "short")
     with pytest.raises(ValueError, match="SSCN_WEBCHAT_SECRET"):
-        signer_from_env()
+        signer_for(Settings.from_env({"SSCN_WEBCHAT_SECRET": "short"}))
 
 
 def test_the_secret_comes_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("SSCN_WEBCHAT_SECRET", SECRET.decode())
-    _, token = signer_from_env(tmp_path / "webchat.key").issue()
+    settings = Settings.from_env({"SSCN_WEBCHAT_SECRET": SECRET.decode()})
+    _, token = signer_for(settings.replace(var_dir=tmp_path)).issue()
     assert SessionSigner(SECRET).verify(token)
     assert not (tmp_path / "webchat.key").exists()
 
@@ -55,7 +55,7 @@ def test_without_one_a_secret_is_generated_once_private_and_shared(monkeypatch, 
     assert len(secrets) == 1
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["webchat.key"]
-    _, token = signer_from_env(path).issue()
+    _, token = signer_for(Settings.from_env({}).replace(var_dir=path.parent)).issue()
     assert SessionSigner(secrets.pop()).verify(token)
 
 

@@ -8,12 +8,12 @@ import itertools
 
 import httpx
 import pytest
-from telegram import Bot
 
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import MessageLog
 from bot.ledger.migrate import upgrade
 from channels.telegram.poller import OFFSET_CURSOR, TelegramPoller
+from channels.telegram.sender import telegram_bot
 from devtools.fake_telegram import FakeTelegram, text_update
 from devtools.net import free_port
 from tests.support.bot_env import TELEGRAM_SECRET
@@ -32,7 +32,7 @@ def log(tmp_path):
 
 def poll_once(fake, log, webhook_url: str) -> int:
     async def run() -> int:
-        async with Bot(fake.token, base_url=fake.base_url) as bot:
+        async with telegram_bot(fake.token, fake.base_url) as bot:
             poller = TelegramPoller(bot, webhook_url, TELEGRAM_SECRET, log, timeout=0)
             async with httpx.AsyncClient(timeout=60) as client:
                 return await poller.poll_once(client)
@@ -76,7 +76,7 @@ def test_a_webhook_5xx_keeps_the_update_and_waits_before_the_next_round(log, sta
 
     async def run() -> int:
         webhook = httpx.MockTransport(lambda _: httpx.Response(status, headers=headers, json={}))
-        async with Bot(fake.token, base_url=fake.base_url) as bot:
+        async with telegram_bot(fake.token, fake.base_url) as bot:
             poller = TelegramPoller(bot, "http://rasa/webhook", TELEGRAM_SECRET, log, 0, sleep)
             async with httpx.AsyncClient(transport=webhook) as client:
                 return await poller.poll_once(client)

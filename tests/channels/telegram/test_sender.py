@@ -6,13 +6,15 @@ import asyncio
 import time
 
 import pytest
-from telegram import Bot
+from telegram.error import RetryAfter
 
 from channels.telegram.sender import (
     MAX_MESSAGE_CHARS,
+    MAX_RETRIES,
     TelegramSender,
     keyboard,
     split_text,
+    telegram_bot,
 )
 from devtools.fake_telegram import FakeTelegram
 
@@ -26,7 +28,7 @@ def fake():
 
 def send(fake: FakeTelegram, *args) -> list[int]:
     async def run() -> list[int]:
-        async with Bot(fake.token, base_url=fake.base_url) as bot:
+        async with telegram_bot(fake.token, fake.base_url) as bot:
             return await TelegramSender(bot).send_text(*args)
 
     return asyncio.run(run())
@@ -71,3 +73,11 @@ def test_flood_control_is_waited_out(fake):
     assert len(send(fake, 42, "halo")) == 1
     assert time.monotonic() - started >= 1.0
     assert len(fake.calls_to("sendMessage", 42)) == 1
+
+
+def test_flood_control_gives_up_after_max_retries(fake):
+    for _ in range(MAX_RETRIES + 1):
+        fake.fail("sendMessage", retry_after=1)
+    with pytest.raises(RetryAfter):
+        send(fake, 42, "halo")
+    assert fake.calls_to("sendMessage", 42) == []
