@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from bot.case_status import STATUS_LABELS
@@ -16,9 +18,21 @@ from bot.ledger.service import Ledger
 from bot.privacy import redact_personal_data
 from bot.topics import load_topics
 from bot.vocabulary import CaseEventType as Event
+from bot.vocabulary import Channel
 
 NEARLY_DUE_WORKING_DAYS = 2
 STATUS_WORDS = {status.value: label for status, label in STATUS_LABELS.items()}
+KIND_WORDS = {
+    "complaint": "Pengaduan",
+    "unanswered_question": "Pertanyaan tak terjawab",
+    "human_request": "Minta bicara dengan petugas",
+}
+CHANNEL_WORDS = {
+    Channel.WEBCHAT.value: "Obrolan web",
+    Channel.TELEGRAM.value: "Telegram",
+    Channel.TWITTER.value: "X (Twitter)",
+    Channel.REST.value: "API (REST)",
+}
 EVENT_WORDS = {
     Event.CREATED: "kasus diterima",
     Event.STATUS: "status diubah",
@@ -43,13 +57,17 @@ class QueueRow:
     status: str
     status_label: str
     topic: str
+    kind: str
+    kind_label: str
     channel: str
+    channel_label: str
     unit: str
     age_working_days: int
     due: str
     urgency: str  # "breached" | "soon" | ""
     summary: str
     taken_over_by: str | None
+    assignee: str | None  # display name of the agent who holds the case
     mine: bool
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,13 +104,16 @@ def redacted_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**line, "text": redact(line.get("text"))} for line in lines]
 
 
-def event_lines(events: list[CaseEvent], names: dict[int, str]) -> list[dict[str, str]]:
-    """A case's history in words: when, who, what, from which value to which."""
+def event_lines(
+    events: list[CaseEvent], names: dict[int, str], actors: Mapping[str, str] = MappingProxyType({})
+) -> list[dict[str, str]]:
+    """A case's history in words: when, who (``actors``: username -> display name),
+    what, from which value to which."""
 
     def value(type_: str, text: str | None) -> str:
         if not text:
             return ""
-        if type_ == Event.STATUS:
+        if type_ in (Event.STATUS, Event.CREATED):
             return STATUS_WORDS.get(text, text)
         if type_ == Event.ASSIGNED_AGENT and text.isdigit():
             return names.get(int(text), text)
@@ -103,7 +124,8 @@ def event_lines(events: list[CaseEvent], names: dict[int, str]) -> list[dict[str
     return [
         {
             "at": local(event.at),
-            "actor": event.actor,
+            "actor": actors.get(event.actor)
+            or ("Asisten" if event.actor == "bot" else event.actor),
             "what": EVENT_WORDS.get(event.type, event.type),
             "old": value(event.type, event.old),
             "new": value(event.type, event.new),
@@ -128,8 +150,10 @@ def queue_rows(
     agent_id: int,
     now: dt.datetime,
     filters: dict[str, str],
+    names: Mapping[int, str] = MappingProxyType({}),
 ) -> list[QueueRow]:
-    """Open cases by SLA due date, filtered by status, topic, channel, unit or "mine"."""
+    """Open cases by SLA due date, filtered by status, topic, channel, unit or "mine";
+    ``names`` maps agent ids to display names (who holds each case)."""
     topics = load_topics()
     rows = []
     for case in cases:
@@ -154,13 +178,17 @@ def queue_rows(
                 status=case.status,
                 status_label=STATUS_LABELS[Status(case.status)],
                 topic=topics[case.sscn_topic].label.split(" (")[0] if case.sscn_topic else "-",
+                kind=case.kind,
+                kind_label=KIND_WORDS.get(case.kind, case.kind),
                 channel=case.channel,
+                channel_label=CHANNEL_WORDS.get(case.channel, case.channel),
                 unit=case.unit.code if case.unit else "-",
                 age_working_days=ledger.calendar.working_days_between(case.received_at, now),
                 due=local(due),
                 urgency=urgency,
                 summary=redact(case.summary),
                 taken_over_by=case.taken_over_by,
+                assignee=names.get(case.assigned_agent_id) if case.assigned_agent_id else None,
                 mine=case.assigned_agent_id == agent_id,
             )
         )
