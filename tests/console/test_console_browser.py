@@ -277,9 +277,10 @@ def test_a_colleague_sees_who_holds_the_case_and_may_only_note(warm_console, bro
     colleague.goto(f"{console.url}/kasus/{ticket}")
     assert "Sedang ditangani Ani (Humas)" in colleague.inner_text(".case-head")
     assert "Sedang ditangani Ani (Humas)" in colleague.inner_text(".chat")
-    for name in ("Kembalikan ke asisten", "Ubah status", "Tandai duplikat", "Kirim"):
+    for name in ("Kembalikan ke asisten", "Ubah status", "Tandai duplikat", "Selesaikan"):
         assert colleague.get_by_role("button", name=name, exact=True).is_disabled(), name
-    assert colleague.locator("#reply").is_disabled()
+    assert colleague.locator("#reply").count() == 0  # only Ani answers the applicant
+    assert "Hanya Ani (Humas) yang membalas" in colleague.inner_text(".chat")
     note = colleague.get_by_role("button", name="Simpan catatan")
     assert note.is_enabled()
     colleague.get_by_label("Catatan internal").fill("Saya bantu cek datanya.")
