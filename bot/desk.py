@@ -21,16 +21,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.agents import AgentStore
+from bot.case_status import STATUS_LABELS
 from bot.desk_deliveries import PAUSE, PENDING, RESUME, SEND, Deliveries
 from bot.intake import IntakeDesk, PublicStatus, Receipt
 from bot.ledger.changes import CaseChange, UnknownUnit
 from bot.ledger.crypto import FieldCipher
-from bot.ledger.lifecycle import IllegalTransition, Status
-from bot.ledger.models import Agent, Case, Delivery
-from bot.ledger.service import Ledger, NewCase
+from bot.ledger.lifecycle import CLOSED, IllegalTransition, Status
+from bot.ledger.models import Agent, Case, CaseEvent, Delivery
+from bot.ledger.service import Ledger, NewCase, UnknownCase
 from bot.vocabulary import CaseEventType as Event
 
 MAX_TEXT_CHARS = 2000
@@ -76,6 +77,13 @@ def greeting(agent: Agent) -> str:
 def may_act(agent: Agent, case: Case) -> bool:
     """The assignee, anyone while the case is unassigned, a supervisor always."""
     return agent.role == "supervisor" or case.assigned_agent_id in (None, agent.id)
+
+
+def in_words(message: str) -> str:
+    """A lifecycle refusal with the statuses as agents read them."""
+    for status in sorted(Status, key=lambda s: -len(s.value)):
+        message = message.replace(status.value, f'"{STATUS_LABELS[status]}"')
+    return message.replace("->", "→")
 
 
 def checked_text(text: str) -> str:
@@ -240,6 +248,70 @@ class CaseDesk:
             f"Kasus ditugaskan ke {target.display_name}." if target else "Penugasan dilepas."
         )
 
+    def mark_duplicate(self, ticket: str, agent: Agent, original_ticket: str) -> Outcome:
+        """Close ``ticket`` as a duplicate of ``original_ticket``, both rows locked in one
+        transaction: DUPLICATE_OF on the duplicate, MERGED on the original. A case being
+        worked on by a unit (dalam_proses) is refused: the agent moves it back first, so
+        a unit's work is never closed by accident. A taken-over conversation is handed
+        back to the bot."""
+        wanted = (original_ticket or "").strip().upper()
+        if not wanted:
+            raise DeskRefusal("Isi nomor tiket kasus aslinya.")
+        if wanted == ticket.strip().upper():
+            raise DeskRefusal("Kasus tidak bisa menjadi duplikat dari dirinya sendiri.")
+        with self._change(ticket, agent) as change:
+            original = change.session.execute(
+                select(Case).where(Case.ticket == wanted).with_for_update()
+            ).scalar_one_or_none()
+            if original is None:
+                raise DeskRefusal(f"Tiket {wanted[:40]} tidak ditemukan.")
+            if original.status == Status.DUPLIKAT.value:
+                first = next(
+                    (e.new for e in reversed(original.events) if e.type == Event.DUPLICATE_OF),
+                    None,
+                )
+                hint = f" Tandai sebagai duplikat dari {first}." if first else ""
+                raise DeskRefusal(f"{original.ticket} sendiri sudah duplikat.{hint}")
+            status = Status(change.case.status)
+            if status == Status.DALAM_PROSES:
+                raise DeskRefusal(
+                    "Kasus ini sedang diproses unit. Ubah dulu statusnya ke "
+                    f'"{STATUS_LABELS[Status.BELUM_DITINDAKLANJUTI]}" bila memang duplikat.'
+                )
+            if status in CLOSED:
+                raise DeskRefusal(f'Kasus ini sudah ditutup ("{STATUS_LABELS[status]}").')
+            change.verify_if_new()
+            change.status(Status.DUPLIKAT, f"duplikat dari {original.ticket}")
+            change.event(Event.DUPLICATE_OF, new=original.ticket)
+            change.event(Event.MERGED, new=change.case.ticket, case=original)
+            handed_back = bool(change.case.taken_over_by)
+            if handed_back:
+                change.hand_back()
+                owe(change, RESUME)
+        message = f"Kasus ditandai duplikat dari {original.ticket}."
+        return self._delivered(change, message) if handed_back else Outcome(message)
+
+    def duplicates_of(self, ticket: str) -> list[Case]:
+        """The cases merged into ``ticket`` (its MERGED events), in the order merged."""
+        with self.ledger.sessions() as session:
+            original = session.execute(
+                select(Case.id).where(Case.ticket == ticket.strip().upper())
+            ).scalar_one_or_none()
+            if original is None:
+                raise UnknownCase(ticket)
+            tickets = list(
+                session.execute(
+                    select(CaseEvent.new)
+                    .where(CaseEvent.case_id == original, CaseEvent.type == Event.MERGED.value)
+                    .order_by(CaseEvent.id)
+                ).scalars()
+            )
+            found = {
+                case.ticket: case
+                for case in session.execute(select(Case).where(Case.ticket.in_(tickets))).scalars()
+            }
+        return [found[t] for t in dict.fromkeys(tickets) if t in found]
+
     def reveal(self, ticket: str, agent: Agent, what: str) -> str | None:
         """The clear NIK (``what="nik"``) or contacts, recorded before shown."""
         event = Event.NIK_REVEALED if what == "nik" else Event.CONTACT_REVEALED
@@ -291,7 +363,7 @@ class CaseDesk:
                     self._claim(change, agent)
                 yield change
         except IllegalTransition as error:
-            raise DeskRefusal(str(error)) from error
+            raise DeskRefusal(in_words(str(error))) from error
 
     def _claim(self, change: CaseChange, agent: Agent) -> None:
         """An agent takes an unassigned case, in one statement (two agents clicking at

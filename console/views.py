@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from bot.case_status import STATUS_LABELS
+from bot.config import current_settings
 from bot.desk import RATING_LABELS as RATING_WORDS
-from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import Status
-from bot.ledger.models import Case, CaseEvent
-from bot.ledger.service import Ledger
+from bot.ledger.models import CaseEvent
+from bot.ledger.queue import QueuePage
 from bot.privacy import redact_personal_data
 from bot.topics import load_topics
 from bot.vocabulary import CaseEventType as Event
+from bot.vocabulary import Channel
 
-NEARLY_DUE_WORKING_DAYS = 2
+NEARLY_DUE = dt.timedelta(days=2)  # the queue marks an SLA due this soon
 STATUS_WORDS = {status.value: label for status, label in STATUS_LABELS.items()}
+KIND_WORDS = {
+    "complaint": "Pengaduan",
+    "unanswered_question": "Pertanyaan tak terjawab",
+    "human_request": "Minta bicara dengan petugas",
+}
+CHANNEL_WORDS = {
+    Channel.WEBCHAT.value: "Obrolan web",
+    Channel.TELEGRAM.value: "Telegram",
+    Channel.TWITTER.value: "X (Twitter)",
+    Channel.REST.value: "API (REST)",
+}
 EVENT_WORDS = {
     Event.CREATED: "kasus diterima",
     Event.STATUS: "status diubah",
@@ -43,13 +57,19 @@ class QueueRow:
     status: str
     status_label: str
     topic: str
+    kind: str
+    kind_label: str
     channel: str
+    channel_label: str
     unit: str
-    age_working_days: int
+    received: str
     due: str
     urgency: str  # "breached" | "soon" | ""
+    verification: str  # LAPOR's 3 working days: "tepat waktu", "lewat batas", "menunggu"
+    followup: str  # 5 working days after forwarding to a unit; "-" before
     summary: str
     taken_over_by: str | None
+    assignee: str | None  # display name of the agent who holds the case
     mine: bool
 
     def as_dict(self) -> dict[str, Any]:
@@ -57,7 +77,9 @@ class QueueRow:
 
 
 def local(moment: dt.datetime | None) -> str:
-    return moment.astimezone(WIB).strftime("%d-%m-%Y %H.%M") if moment else "-"
+    """A moment in the helpdesk's time zone, as agents read it."""
+    zone = current_settings().timezone
+    return moment.astimezone(zone).strftime("%d-%m-%Y %H.%M") if moment else "-"
 
 
 def redact(text: str | None) -> str:
@@ -86,13 +108,16 @@ def redacted_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**line, "text": redact(line.get("text"))} for line in lines]
 
 
-def event_lines(events: list[CaseEvent], names: dict[int, str]) -> list[dict[str, str]]:
-    """A case's history in words: when, who, what, from which value to which."""
+def event_lines(
+    events: list[CaseEvent], names: dict[int, str], actors: Mapping[str, str] = MappingProxyType({})
+) -> list[dict[str, str]]:
+    """A case's history in words: when, who (``actors``: username -> display name),
+    what, from which value to which."""
 
     def value(type_: str, text: str | None) -> str:
         if not text:
             return ""
-        if type_ == Event.STATUS:
+        if type_ in (Event.STATUS, Event.CREATED):
             return STATUS_WORDS.get(text, text)
         if type_ == Event.ASSIGNED_AGENT and text.isdigit():
             return names.get(int(text), text)
@@ -103,7 +128,8 @@ def event_lines(events: list[CaseEvent], names: dict[int, str]) -> list[dict[str
     return [
         {
             "at": local(event.at),
-            "actor": event.actor,
+            "actor": actors.get(event.actor)
+            or ("Asisten" if event.actor == "bot" else event.actor),
             "what": EVENT_WORDS.get(event.type, event.type),
             "old": value(event.type, event.old),
             "new": value(event.type, event.new),
@@ -123,45 +149,39 @@ def transcript_authors(lines: list[dict[str, Any]], names: dict[str, str]) -> li
 
 
 def queue_rows(
-    ledger: Ledger,
-    cases: list[Case],
+    page: QueuePage,
     agent_id: int,
     now: dt.datetime,
-    filters: dict[str, str],
+    names: Mapping[int, str] = MappingProxyType({}),
 ) -> list[QueueRow]:
-    """Open cases by SLA due date, filtered by status, topic, channel, unit or "mine"."""
+    """A page of the ledger's queue as the console shows it; ``names`` maps agent ids
+    to display names (who holds each case). Every clock is read from the case, none
+    computed here."""
     topics = load_topics()
     rows = []
-    for case in cases:
-        if filters.get("status") and case.status != filters["status"]:
-            continue
-        if filters.get("topic") and case.sscn_topic != filters["topic"]:
-            continue
-        if filters.get("channel") and case.channel != filters["channel"]:
-            continue
-        if filters.get("unit") and (case.unit.code if case.unit else "") != filters["unit"]:
-            continue
-        if filters.get("mine") and case.assigned_agent_id != agent_id:
-            continue
-        due = ledger.sla_due(case)
-        remaining = ledger.calendar.working_days_between(now, due)
-        urgency = (
-            "breached" if now > due else ("soon" if remaining <= NEARLY_DUE_WORKING_DAYS else "")
-        )
+    for row in page.rows:
+        sla = row.clocks.sla
+        soon = sla.met_at is None and sla.due_at - now <= NEARLY_DUE
         rows.append(
             QueueRow(
-                ticket=case.ticket,
-                status=case.status,
-                status_label=STATUS_LABELS[Status(case.status)],
-                topic=topics[case.sscn_topic].label.split(" (")[0] if case.sscn_topic else "-",
-                channel=case.channel,
-                unit=case.unit.code if case.unit else "-",
-                age_working_days=ledger.calendar.working_days_between(case.received_at, now),
-                due=local(due),
-                urgency=urgency,
-                summary=redact(case.summary),
-                taken_over_by=case.taken_over_by,
-                mine=case.assigned_agent_id == agent_id,
+                ticket=row.ticket,
+                status=row.status,
+                status_label=STATUS_LABELS[Status(row.status)],
+                topic=topics[row.topic].label.split(" (")[0] if row.topic in topics else "-",
+                kind=row.kind,
+                kind_label=KIND_WORDS.get(row.kind, row.kind),
+                channel=row.channel,
+                channel_label=CHANNEL_WORDS.get(row.channel, row.channel),
+                unit=row.unit or "-",
+                received=local(row.received_at),
+                due=local(sla.due_at),
+                urgency="breached" if sla.breached else ("soon" if soon else ""),
+                verification=row.clocks.verification.state,
+                followup=row.clocks.followup.state if row.clocks.followup else "-",
+                summary=redact(row.summary),
+                taken_over_by=row.taken_over_by,
+                assignee=names.get(row.assigned_agent_id) if row.assigned_agent_id else None,
+                mine=row.assigned_agent_id == agent_id,
             )
         )
     return rows

@@ -27,7 +27,7 @@ from bot.desk import RATING_LABELS
 from bot.ledger.lifecycle import Status
 from bot.ledger.models import Agent
 from bot.services import Services
-from console.views import STATUS_WORDS, local
+from console.views import CHANNEL_WORDS, KIND_WORDS, STATUS_WORDS, local
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "sscn_session"
@@ -57,7 +57,13 @@ class ConsoleContext:
         templates = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
         )
-        templates.globals.update(local=local, ratings=RATING_LABELS, status_words=STATUS_WORDS)
+        templates.globals.update(
+            local=local,
+            ratings=RATING_LABELS,
+            status_words=STATUS_WORDS,
+            kind_words=KIND_WORDS,
+            channel_words=CHANNEL_WORDS,
+        )
         return cls(
             services=services,
             templates=templates,

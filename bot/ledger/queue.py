@@ -50,6 +50,7 @@ class QueueRow:
     status: str
     status_label: str
     channel: str
+    kind: str
     display_name: str | None
     topic: str | None
     unit: str | None
@@ -77,6 +78,7 @@ COLUMNS = (
     Case.ticket,
     Case.status,
     Case.channel,
+    Case.kind,
     Case.display_name,
     Case.sscn_topic,
     Unit.code,
@@ -236,6 +238,7 @@ def _row(row, now: dt.datetime) -> QueueRow:
         status=row.status,
         status_label=LABELS[Status(row.status)],
         channel=row.channel,
+        kind=row.kind,
         display_name=row.display_name,
         topic=row.sscn_topic,
         unit=row.code,

@@ -86,21 +86,6 @@ class UnknownCase(LookupError):
     """No case with that ticket (or not visible to the asking user)."""
 
 
-class NotDuplicate(ValueError):
-    """A case cannot be marked as a duplicate of that one (the message says why)."""
-
-
-@dataclass(frozen=True)
-class Merged:
-    """A case marked as a duplicate of another, with its conversation (for transcripts)."""
-
-    ticket: str
-    channel: str
-    conversation_id: str
-    display_name: str | None
-    received_at: dt.datetime
-
-
 class Ledger:
     def __init__(
         self,
@@ -277,61 +262,6 @@ class Ledger:
         with self.change(ticket, actor) as change:
             change.status(status, reason)
         return self.get(ticket)
-
-    def mark_duplicate(self, ticket: str, original_ticket: str, actor: str) -> Case:
-        """Close ``ticket`` as a duplicate of ``original_ticket``, in one transaction; both
-        cases record the link. ``NotDuplicate`` for itself, or an original that is itself
-        a duplicate (the message names its original); ``UnknownCase`` for an unknown one."""
-        if ticket.strip().upper() == original_ticket.strip().upper():
-            raise NotDuplicate("aduan tidak bisa menjadi duplikat dirinya sendiri")
-        with self._sessions() as session, session.begin():
-            # Rows locked in ticket order: two opposite markings cannot deadlock.
-            first, second = sorted((ticket, original_ticket), key=lambda t: t.strip().upper())
-            locked = {c.ticket: c for c in (self._locked(session, t) for t in (first, second))}
-            case = locked[ticket.strip().upper()]
-            original = locked[original_ticket.strip().upper()]
-            if original.status == Status.DUPLIKAT:
-                first = self._original_of(session, original)
-                raise NotDuplicate(
-                    f"{original.ticket} sendiri duplikat dari {first}; tandai sebagai duplikat"
-                    f" dari {first}"
-                )
-            change = CaseChange(session, case, actor, self._clock(), self.calendar)
-            change.status(Status.DUPLIKAT, f"duplikat dari {original.ticket}")
-            change.event(CaseEventType.DUPLICATE_OF, new=original.ticket)
-            change.event(CaseEventType.MERGED, new=case.ticket, case=original)
-        return self.get(ticket)
-
-    @staticmethod
-    def _original_of(session: Session, case: Case) -> str:
-        return session.execute(
-            select(CaseEvent.new)
-            .where(CaseEvent.case_id == case.id, CaseEvent.type == CaseEventType.DUPLICATE_OF)
-            .order_by(CaseEvent.id.desc())
-            .limit(1)
-        ).scalar_one()
-
-    def duplicates_of(self, ticket: str) -> list[Merged]:
-        """The cases merged into ``ticket``, oldest first, with their conversations."""
-        with self._sessions() as session:
-            original = session.execute(_by_ticket(ticket)).scalar_one_or_none()
-            if original is None:
-                raise UnknownCase(ticket)
-            merged = select(CaseEvent.new).where(
-                CaseEvent.case_id == original.id, CaseEvent.type == CaseEventType.MERGED
-            )
-            rows = session.execute(
-                select(
-                    Case.ticket,
-                    Case.channel,
-                    Case.conversation_id,
-                    Case.display_name,
-                    Case.received_at,
-                )
-                .where(Case.ticket.in_(merged.scalar_subquery()))
-                .order_by(Case.received_at, Case.id)
-            ).all()
-        return [Merged(*row) for row in rows]
 
     def queue(self, wanted: QueueFilter, agent_id: int | None = None, page: int = 1) -> QueuePage:
         """One page of the agents' queue (bot/ledger/queue.py), judged now."""

@@ -23,6 +23,7 @@ from bot.ledger.service import UnknownCase
 from bot.privacy import mask_nik
 from bot.services import Services
 from bot.topics import load_topics
+from bot.vocabulary import CaseEventType as Event
 from channels.outbound import OutboundError
 from console.views import (
     event_lines,
@@ -71,16 +72,32 @@ def case_context(services: Services, case: Case, agent: Agent) -> dict[str, Any]
         case.contact_encrypted,
         lambda clear: ", ".join(mask_contact(c) for c in split_contacts(clear)),
     )
+    held_by = (
+        names.get(case.assigned_agent_id, "petugas lain")
+        if case.assigned_agent_id not in (None, agent.id)
+        else None
+    )
     return {
         "case": case,
+        "held_by": held_by,
+        "duplicate_of": next(
+            (e.new for e in reversed(case.events) if e.type == Event.DUPLICATE_OF), None
+        ),
+        "merged": [
+            {"ticket": merged.ticket, "summary": redact(merged.summary)}
+            for merged in desk.duplicates_of(case.ticket)
+        ],
         "nik": decrypted(services, case.nik_encrypted, mask_nik),
         "contacts": contacts,
         "description": redact(case.description or case.summary),
-        "events": event_lines(case.events, names),
+        "events": event_lines(
+            case.events, names, {member.username: member.display_name for member in team}
+        ),
         "assignee": names.get(case.assigned_agent_id),
         "may_act": may_act(agent, case),
         "team": [member for member in team if member.active],
         "due": services.ledger.sla_due(case),
+        "clocks": services.ledger.clocks(case),
         "breached": services.ledger.is_breached(case),
         "owed": desk.owed(case),
         "units": services.units.list(),
@@ -179,6 +196,12 @@ async def change_status(request: Request, ticket: str) -> HTTPResponse:
     return await operate(
         request, ticket, lambda desk: desk.change_status(ticket, agent, status, reason)
     )
+
+
+@cases.post("/<ticket>/duplikat")
+async def mark_duplicate(request: Request, ticket: str) -> HTTPResponse:
+    agent, original = me(request), field(request.form, "original")
+    return await operate(request, ticket, lambda desk: desk.mark_duplicate(ticket, agent, original))
 
 
 @cases.post("/<ticket>/teruskan")

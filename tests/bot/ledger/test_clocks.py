@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from bot.ledger.clocks import LATE, ON_TIME, WAITING, replay
 from bot.ledger.db import make_sessionmaker
-from bot.ledger.lifecycle import IllegalTransition, Status
+from bot.ledger.lifecycle import Status
 from bot.ledger.models import Unit
-from bot.ledger.service import NotDuplicate, UnknownCase
 from bot.vocabulary import CaseEventType
 from tests.bot.ledger.test_service import complaint
 
@@ -91,39 +88,3 @@ def test_replay_of_the_events_gives_the_stored_clocks(ledger, clock):
     times = replay(case.received_at, case.events, ledger.calendar)
     for name, value in vars(times).items():
         assert getattr(case, name) == value, name
-
-
-def test_mark_duplicate_links_both_cases(ledger, clock):
-    original = ledger.file(complaint("tg:1", "upload ijazah gagal")).case.ticket
-    duplicate = ledger.file(complaint("tg:2", "ijazah tidak bisa diunggah")).case.ticket
-    ledger.set_status(duplicate, Status.BELUM_DITINDAKLANJUTI, "ani")
-    ledger.set_status(duplicate, Status.DALAM_PROSES, "ani")  # legal from any open status
-    clock.now += dt.timedelta(hours=1)
-    case = ledger.mark_duplicate(duplicate.lower(), original, "ani")
-    assert case.status == Status.DUPLIKAT and case.resolved_at == clock.now
-    assert original in case.status_reason
-    assert [(e.type, e.new) for e in case.events][-1] == (CaseEventType.DUPLICATE_OF, original)
-    merged = ledger.get(original).events[-1]
-    assert (merged.type, merged.new, merged.actor) == (CaseEventType.MERGED, duplicate, "ani")
-    [link] = ledger.duplicates_of(original)
-    assert (link.ticket, link.conversation_id, link.channel) == (duplicate, "tg:2", "telegram")
-    assert ledger.duplicates_of(duplicate) == []
-
-
-def test_mark_duplicate_refusals(ledger):
-    first = ledger.file(complaint("tg:1", "a satu")).case.ticket
-    second = ledger.file(complaint("tg:2", "b dua")).case.ticket
-    third = ledger.file(complaint("tg:3", "c tiga")).case.ticket
-    with pytest.raises(NotDuplicate, match="dirinya sendiri"):
-        ledger.mark_duplicate(first, first.lower(), "ani")
-    with pytest.raises(UnknownCase):
-        ledger.mark_duplicate(first, "SSCN-2026-09999", "ani")
-    ledger.mark_duplicate(second, first, "ani")
-    with pytest.raises(NotDuplicate, match=f"duplikat dari {first}"):
-        ledger.mark_duplicate(third, second, "ani")
-    with pytest.raises(IllegalTransition):  # a closed case stays closed
-        ledger.mark_duplicate(second, third, "ani")
-    assert ledger.get(third).status == Status.BELUM_DIVERIFIKASI
-    assert [m.ticket for m in ledger.duplicates_of(first)] == [second]
-    with pytest.raises(UnknownCase):
-        ledger.duplicates_of("SSCN-2026-09999")
