@@ -3,6 +3,7 @@ are refused naming their variable; secrets may come from NAME_FILE."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -67,3 +68,45 @@ def test_a_plain_setting_does_not_read_a_file(tmp_path):
     path = tmp_path / "port"
     path.write_text("6000", encoding="utf-8")
     assert Settings.from_env({"SSCN_RASA_PORT_FILE": str(path)}).rasa_port == 5005
+
+
+PRODUCT_PACKAGES = ("bot", "actions", "channels", "console", "scripts")
+
+
+def environment_reads(source: str) -> list[int]:
+    """Lines of ``source`` that read the process environment (``os.getenv``, or
+    ``os.environ`` anywhere but as the target of an assignment)."""
+    tree = ast.parse(source)
+    written = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in ("environ", "getenv", "environb")
+            and id(node) not in written
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_only_the_settings_read_the_environment():
+    offenders = {}
+    for package in PRODUCT_PACKAGES:
+        for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
+            if path == PROJECT_ROOT / "bot" / "config.py":
+                continue
+            lines = environment_reads(path.read_text(encoding="utf-8"))
+            if lines:
+                offenders[str(path.relative_to(PROJECT_ROOT))] = lines
+    assert offenders == {}
+
+
+def test_the_environment_scan_finds_reads():
+    assert environment_reads("import os\nx = os.environ.get('A')\ny = os.getenv('B')") == [2, 3]
+    assert environment_reads("import os\nos.environ['SANIC_X'] = '1'") == []
