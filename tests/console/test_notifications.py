@@ -10,7 +10,6 @@ import requests
 
 from bot.ledger.messages import MessageLog
 from console.blueprints.notify import MAX_LOOKBACK, since_of
-from console.views import queue_rows
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -73,17 +72,20 @@ def test_since_is_aware_and_bounded(given, expected):
 
 
 def test_queue_rows_carry_words_and_who_holds_each_case(console):
-    ticket = console.file_case(summary="akun terkunci")
+    ticket = console.file_case(summary="akun terkunci padahal sudah reset")
     session, csrf = console.session_of("budi")
     session.post(f"{console.url}/kasus/{ticket}/ambil-alih", data={"csrf_token": csrf}, timeout=30)
-    ledger = console.ledger
-    budi, ani = console.agents.by_username("budi"), console.agents.by_username("ani")
-    names = {budi.id: budi.display_name}
-    now = dt.datetime.now(dt.timezone.utc)
-    rows = {r.ticket: r for r in queue_rows(ledger, ledger.open_cases(), ani.id, now, {}, names)}
-    row = rows[ticket]
-    assert (row.assignee, row.mine) == ("Budi (Humas)", False)
-    assert (row.kind_label, row.channel_label) == ("Pengaduan", "Obrolan web")
-    assert row.status_label == "diterima, menunggu verifikasi petugas"
-    own = queue_rows(ledger, ledger.open_cases(), budi.id, now, {}, names)
-    assert [r.mine for r in own if r.ticket == ticket] == [True]
+    ani, _ = console.session_of("ani")
+    found = ani.get(f"{console.url}/api/antrean", params={"cari": ticket}, timeout=30).json()
+    assert [row["ticket"] for row in found] == [ticket]
+    row = found[0]
+    assert (row["assignee"], row["mine"]) == ("Budi (Humas)", False)
+    assert (row["kind_label"], row["channel_label"]) == ("Pengaduan", "Obrolan web")
+    assert row["status_label"] == "diterima, menunggu verifikasi petugas"
+    assert (row["verification"], row["followup"]) == ("menunggu", "-")
+    by_text = ani.get(f"{console.url}/api/antrean", params={"teks": "sudah reset"}, timeout=30)
+    assert ticket in [r["ticket"] for r in by_text.json()]
+    own = session.get(f"{console.url}/api/antrean", params={"petugas": "saya"}, timeout=30)
+    assert [r["mine"] for r in own.json() if r["ticket"] == ticket] == [True]
+    page = ani.get(f"{console.url}/", params={"cari": ticket}, timeout=30).text
+    assert "Sedang ditangani Budi (Humas)" in page and "1 kasus · halaman 1 dari 1" in page
