@@ -19,7 +19,11 @@ from tests.support.bot_env import channels_env
 
 @pytest.fixture(autouse=True)
 def fresh_settings():
-    """Each test reads the environment anew (tests monkeypatch variables)."""
+    """Each test reads the environment anew (tests monkeypatch variables) and leaves no
+    settings behind."""
+    current_settings.cache_clear()
+    process_services.cache_clear()
+    yield
     current_settings.cache_clear()
     process_services.cache_clear()
 

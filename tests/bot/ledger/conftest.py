@@ -7,12 +7,10 @@ import datetime as dt
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import current_settings
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.models import Base, Unit
 from bot.ledger.service import Ledger
-from bot.services import process_services
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -46,14 +44,3 @@ def ledger(engine, clock):
     with sessions() as session, session.begin():
         session.add(Unit(code="DIT_PENGADAAN", name="Direktorat Pengadaan dan Kepangkatan"))
     return Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
-
-
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    """Settings are read once per process: a test that sets variables (and then runs the
-    CLI) must have them read again, and leave no settings behind."""
-    current_settings.cache_clear()
-    process_services.cache_clear()
-    yield
-    current_settings.cache_clear()
-    process_services.cache_clear()

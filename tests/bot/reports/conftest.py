@@ -7,14 +7,12 @@ import datetime as dt
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import current_settings
 from bot.ledger.calendar import WIB
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.messages import MessageLog
 from bot.ledger.migrate import upgrade
 from bot.ledger.service import Ledger
-from bot.services import process_services
 
 
 class Clock:
@@ -44,14 +42,3 @@ def world(database_url):
     clock = Clock()
     ledger = Ledger(sessions, FieldCipher(Fernet.generate_key()), clock=clock)
     return ledger, MessageLog(sessions, clock=clock), sessions, clock
-
-
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    """Settings are read once per process: a test that sets variables (and then runs the
-    CLI) must have them read again, and leave no settings behind."""
-    current_settings.cache_clear()
-    process_services.cache_clear()
-    yield
-    current_settings.cache_clear()
-    process_services.cache_clear()
