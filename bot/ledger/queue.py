@@ -22,6 +22,7 @@ from bot.ledger.models import Case, Unit
 from bot.ledger.tickets import format_ticket, parse_ticket
 
 PAGE_SIZE = 50
+COUNT_CAP = 1000  # a name or text search counts its matches up to this many
 OPEN = "open"  # QueueFilter.status: every status not closed yet
 ANYONE, MINE, UNASSIGNED = "anyone", "mine", "unassigned"
 # "00042", "2026-00042", "sscn-2026-00042": a ticket without all of its prefix.
@@ -68,6 +69,7 @@ class QueuePage:
     total: int  # cases matching the filter, on every page
     page: int  # 1-based
     page_size: int
+    capped: bool = False  # a search with more than COUNT_CAP matches: total is the cap
 
     @property
     def pages(self) -> int:
@@ -178,29 +180,21 @@ def queue_page(
     with sessions() as session:
         sqlite = session.get_bind().dialect.name == "sqlite"
         if _scans_text(wanted, now.year):
-            # One pass over the matching rows (a substring needs a scan anyway), ordered
-            # here: cheaper than walking the due-time index and counting in a second scan.
-            hits = session.execute(
-                _filtered(
-                    _with_unit(select(Case.id, Case.sla_due_at), wanted),
-                    wanted,
-                    agent_id,
-                    now,
-                    sqlite,
-                )
-            ).all()
-            hits.sort(key=lambda hit: (hit.sla_due_at, hit.id))
-            total = len(hits)
+            # A substring needs a scan: walk the cases in due-time order (the index)
+            # and stop at the page, and count the matches only up to COUNT_CAP
+            # ("1.000+"), so a common word costs a part of the table, not all of it.
+            matching = _filtered(_with_unit(select(Case.id), wanted), wanted, agent_id, now, sqlite)
+            total = session.execute(
+                select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())
+            ).scalar_one()
+            capped = total > COUNT_CAP
+            total = min(total, COUNT_CAP)
             page = _clamped(page, total, page_size)
-            wanted_ids = [hit.id for hit in hits[(page - 1) * page_size :][:page_size]]
-            found = {
-                row.id: row
-                for row in session.execute(
-                    base.add_columns(Case.id).where(Case.id.in_(wanted_ids))
-                ).all()
-            }
-            rows = [found[case_id] for case_id in wanted_ids]
-            return QueuePage([_row(row, now) for row in rows], total, page, page_size)
+            ordered = _filtered(base, wanted, agent_id, now, sqlite).order_by(
+                Case.sla_due_at, Case.id
+            )
+            rows = session.execute(ordered.offset((page - 1) * page_size).limit(page_size)).all()
+            return QueuePage([_row(row, now) for row in rows], total, page, page_size, capped)
         counted = _with_unit(select(func.count()).select_from(Case), wanted)
         total = session.execute(_filtered(counted, wanted, agent_id, now, sqlite)).scalar_one()
         page = _clamped(page, total, page_size)

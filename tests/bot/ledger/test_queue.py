@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from bot.ledger import queue
 from bot.ledger.lifecycle import Status
 from bot.ledger.models import Agent
 from bot.ledger.queue import MINE, OPEN, UNASSIGNED, QueueFilter, ticket_candidates
@@ -105,3 +106,24 @@ def test_ticket_candidates():
     assert ticket_candidates("2025-42", 2026) == ["SSCN-2025-00042"]
     assert ticket_candidates("42", 2026) == ["SSCN-2026-00042", "SSCN-2025-00042"]
     assert ticket_candidates("siti", 2026) == [] == ticket_candidates("0", 2026)
+
+
+def test_a_search_counts_its_matches_up_to_the_cap_and_pages_in_due_order(
+    ledger, clock, monkeypatch
+):
+    monkeypatch.setattr(queue, "COUNT_CAP", 60)
+    for number in range(70):
+        clock.now += dt.timedelta(minutes=1)
+        ledger.file(new(f"tg:{number}", f"kartu ujian tidak muncul {number}"))
+    ledger.file(new("tg:lain", "akun terkunci"))
+    first = ledger.queue(QueueFilter(text="UJIAN tidak"))
+    assert (first.total, first.capped, first.pages, len(first.rows)) == (60, True, 2, 50)
+    second = ledger.queue(QueueFilter(text="ujian tidak"), page=2)
+    tickets = [r.ticket for r in first.rows + second.rows]
+    assert tickets == sorted(tickets) and len(set(tickets)) == 70  # page 2: the rest
+    exact = ledger.queue(QueueFilter(text="terkunci"))
+    assert (exact.total, exact.capped, [r.summary for r in exact.rows]) == (
+        1,
+        False,
+        ["akun terkunci"],
+    )
