@@ -180,20 +180,26 @@ def queue_page(
     with sessions() as session:
         sqlite = session.get_bind().dialect.name == "sqlite"
         if _scans_text(wanted, now.year):
-            # A substring needs a scan: walk the cases in due-time order (the index)
-            # and stop at the page, and count the matches only up to COUNT_CAP
-            # ("1.000+"), so a common word costs a part of the table, not all of it.
+            # A substring needs a scan. One pass takes the first COUNT_CAP + 1 matches
+            # in due-time order (SQLite walks the index and stops; PostgreSQL keeps a
+            # top-N while it scans): the count ("1.000+" beyond) and the page from it.
             matching = _filtered(_with_unit(select(Case.id), wanted), wanted, agent_id, now, sqlite)
-            total = session.execute(
-                select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())
-            ).scalar_one()
-            capped = total > COUNT_CAP
-            total = min(total, COUNT_CAP)
-            page = _clamped(page, total, page_size)
-            ordered = _filtered(base, wanted, agent_id, now, sqlite).order_by(
-                Case.sla_due_at, Case.id
+            ids = list(
+                session.execute(
+                    matching.order_by(Case.sla_due_at, Case.id).limit(COUNT_CAP + 1)
+                ).scalars()
             )
-            rows = session.execute(ordered.offset((page - 1) * page_size).limit(page_size)).all()
+            capped, ids = len(ids) > COUNT_CAP, ids[:COUNT_CAP]
+            total = len(ids)
+            page = _clamped(page, total, page_size)
+            wanted_ids = ids[(page - 1) * page_size : page * page_size]
+            found = {
+                row.id: row
+                for row in session.execute(
+                    base.add_columns(Case.id).where(Case.id.in_(wanted_ids))
+                ).all()
+            }
+            rows = [found[case_id] for case_id in wanted_ids]
             return QueuePage([_row(row, now) for row in rows], total, page, page_size, capped)
         counted = _with_unit(select(func.count()).select_from(Case), wanted)
         total = session.execute(_filtered(counted, wanted, agent_id, now, sqlite)).scalar_one()
