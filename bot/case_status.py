@@ -6,19 +6,10 @@ from dataclasses import dataclass
 
 from bot.dates import format_date_id
 from bot.ledger.calendar import WIB
-from bot.ledger.lifecycle import CLOSED, Status
+from bot.ledger.lifecycle import CLOSED, STATUS_LABELS, Status
 from bot.ledger.models import Case, CaseEvent
 from bot.ledger.service import Ledger
 from bot.vocabulary import CaseEventType
-
-STATUS_LABELS = {
-    Status.BELUM_DIVERIFIKASI: "diterima, menunggu verifikasi petugas",
-    Status.BELUM_DITINDAKLANJUTI: "sudah diverifikasi, menunggu tindak lanjut",
-    Status.DALAM_PROSES: "sedang diproses oleh unit terkait",
-    Status.SELESAI: "selesai",
-    Status.DITOLAK: "ditutup (ditolak)",
-    Status.DUPLIKAT: "digabung dengan aduan lain yang sama",
-}
 
 # Event types an applicant is told about; notes, NIK reveals etc. stay internal.
 PUBLIC_EVENTS = {

@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from bot.agents import AgentStore
-from bot.case_status import STATUS_LABELS
-from bot.desk_deliveries import PAUSE, PENDING, RESUME, SEND, Deliveries
+from bot.desk_deliveries import FAILED, PAUSE, PENDING, RESUME, SEND, Deliveries
 from bot.intake import IntakeDesk, PublicStatus, Receipt
 from bot.ledger.changes import CaseChange, UnknownUnit
 from bot.ledger.crypto import FieldCipher
-from bot.ledger.lifecycle import CLOSED, IllegalTransition, Status
+from bot.ledger.lifecycle import CLOSED, STATUS_LABELS, IllegalTransition, Status
 from bot.ledger.models import Agent, Case, CaseEvent, Delivery
 from bot.ledger.service import Ledger, NewCase, UnknownCase
 from bot.vocabulary import CaseEventType as Event
@@ -343,7 +342,7 @@ class CaseDesk:
             return self.deliveries.retry_all()
         case = self.ledger.get(ticket)
         self.deliveries.deliver(case.conversation_id)
-        return len([d for d in self.deliveries.owed(case.id) if d.state != "failed"])
+        return len([d for d in self.deliveries.owed(case.id) if d.state != FAILED])
 
     def assignee_name(self, case: Case) -> str:
         agent = self.agents.by_id(case.assigned_agent_id) if case.assigned_agent_id else None

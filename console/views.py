@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from bot.case_status import STATUS_LABELS
 from bot.config import current_settings
 from bot.desk import RATING_LABELS as RATING_WORDS
-from bot.ledger.lifecycle import Status
+from bot.ledger.lifecycle import STATUS_LABELS
 from bot.ledger.models import CaseEvent
 from bot.ledger.queue import QueuePage
 from bot.privacy import redact_personal_data
@@ -166,7 +165,7 @@ def queue_rows(
             QueueRow(
                 ticket=row.ticket,
                 status=row.status,
-                status_label=STATUS_LABELS[Status(row.status)],
+                status_label=row.status_label,
                 topic=topics[row.topic].label.split(" (")[0] if row.topic in topics else "-",
                 kind=row.kind,
                 kind_label=KIND_WORDS.get(row.kind, row.kind),

@@ -14,14 +14,14 @@ class Status(str, Enum):
     DUPLIKAT = "duplikat"  # same as another case, with a reason
 
 
-# The status for agents, in words (the console's queue and case page).
-LABELS: dict[Status, str] = {
-    Status.BELUM_DIVERIFIKASI: "Belum diverifikasi",
-    Status.BELUM_DITINDAKLANJUTI: "Belum ditindaklanjuti",
-    Status.DALAM_PROSES: "Dalam proses",
-    Status.SELESAI: "Selesai",
-    Status.DITOLAK: "Ditolak",
-    Status.DUPLIKAT: "Duplikat",
+# Each status in words, as applicants and agents read it (bot replies, console).
+STATUS_LABELS: dict[Status, str] = {
+    Status.BELUM_DIVERIFIKASI: "diterima, menunggu verifikasi petugas",
+    Status.BELUM_DITINDAKLANJUTI: "sudah diverifikasi, menunggu tindak lanjut",
+    Status.DALAM_PROSES: "sedang diproses oleh unit terkait",
+    Status.SELESAI: "selesai",
+    Status.DITOLAK: "ditutup (ditolak)",
+    Status.DUPLIKAT: "digabung dengan aduan lain yang sama",
 }
 CLOSED = frozenset({Status.SELESAI, Status.DITOLAK, Status.DUPLIKAT})
 NEEDS_REASON = frozenset({Status.DITOLAK, Status.DUPLIKAT})

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql import ColumnElement, Select
 
 from bot.ledger.clocks import CaseClocks, case_clocks
-from bot.ledger.lifecycle import CLOSED, LABELS, Status
+from bot.ledger.lifecycle import CLOSED, STATUS_LABELS, Status
 from bot.ledger.models import Case, Unit
 from bot.ledger.tickets import format_ticket, parse_ticket
 
@@ -236,7 +236,7 @@ def _row(row, now: dt.datetime) -> QueueRow:
     return QueueRow(
         ticket=row.ticket,
         status=row.status,
-        status_label=LABELS[Status(row.status)],
+        status_label=STATUS_LABELS[Status(row.status)],
         channel=row.channel,
         kind=row.kind,
         display_name=row.display_name,

@@ -53,7 +53,7 @@ def test_filters_search_order_and_pages(ledger, clock):
     row = page.rows[1]
     assert (row.unit, row.status_label, row.topic) == (
         "DIT_PENGADAAN",
-        "Belum diverifikasi",
+        "diterima, menunggu verifikasi petugas",
         "unggah_dokumen",
     )
     assert row.clocks.sla.due_at == ledger.get(row.ticket).sla_due_at
