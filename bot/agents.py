@@ -28,7 +28,9 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.ledger.models import Agent, AgentSession, LoginThrottle
 
-ROLES = ("agent", "supervisor")
+# agent: cases; supervisor: everything; humas: knowledge base, suggestions, announcements.
+ROLES = ("agent", "supervisor", "humas")
+ROLE_NAMES = {"agent": "petugas", "supervisor": "supervisor", "humas": "Humas"}
 SESSION_LIFETIME = dt.timedelta(hours=10)  # default of SSCN_CONSOLE_SESSION_HOURS
 MIN_PASSWORD_CHARS = 10
 MAX_USERNAME_CHARS = 60

@@ -22,7 +22,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.agents import ActiveSession
+from bot.agents import ROLE_NAMES, ActiveSession
 from bot.desk import RATING_LABELS
 from bot.ledger.lifecycle import Status
 from bot.ledger.models import Agent
@@ -110,6 +110,18 @@ def require_supervisor(request: Request) -> None:
         raise Forbidden("Halaman ini khusus supervisor.")
 
 
+def require_case_desk(request: Request) -> None:
+    """Queue and case pages: agents and supervisors (Humas has its own pages)."""
+    if me(request).role not in ("agent", "supervisor"):
+        raise Forbidden("Halaman ini khusus petugas dan supervisor.")
+
+
+def require_humas(request: Request) -> None:
+    """Knowledge-base, suggestion and announcement pages: Humas and supervisors."""
+    if me(request).role not in ("humas", "supervisor"):
+        raise Forbidden("Halaman ini khusus Humas dan supervisor.")
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
     """A page with the agent, the CSRF token and the ``ok``/``err`` notices."""
     session = session_of(request)
@@ -122,6 +134,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             notice=request.args.get("ok", "")[:MAX_NOTICE_CHARS],
             error=request.args.get("err", "")[:MAX_NOTICE_CHARS],
             statuses=[s.value for s in Status],
+            role_names=ROLE_NAMES,
             **context,
         )
     )

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -200,15 +201,20 @@ class AgentSession(Base):
 
 
 class KbLookup(Base):
-    """One knowledge-base lookup by the bot: which entry answered, or the question
-    (redacted) when none did. Reports count FAQ use and cluster what went unanswered."""
+    """One knowledge-base lookup by the bot: the question (redacted), which entry
+    answered and how surely, and the applicant's feedback. Reports count FAQ use;
+    FAQ suggestions group what went unanswered, unsure or unhelpful."""
 
     __tablename__ = "kb_lookups"
     id = Column(Integer, primary_key=True)
     at = Column(UTCDateTime, nullable=False, index=True)
     channel = Column(String(20), nullable=False)
     faq_id = Column(String(80))  # None: no entry was good enough
-    text = Column(Text)  # only for unanswered questions, personal data redacted
+    text = Column(Text)  # the question, personal data redacted (purged after retention)
+    conversation_id = Column(String(200), index=True)  # "<channel>:<id>", for erasure
+    confidence = Column(Float)  # the answer's confidence (None: no entry)
+    outcome = Column(String(20))  # answered | low_confidence | unanswered
+    feedback = Column(String(20))  # helpful | unhelpful ("was this helpful?")
 
 
 class Delivery(Base):

@@ -33,12 +33,30 @@ from console.views import (
     split_contacts,
     transcript_authors,
 )
-from console.web import back, db, field, me, rasa, render, require_supervisor, services_of
+from console.web import (
+    back,
+    db,
+    field,
+    me,
+    rasa,
+    render,
+    require_case_desk,
+    require_supervisor,
+    services_of,
+)
 
 DELIVERY_WAIT_SECONDS = 3.0
 
 cases = Blueprint("cases", url_prefix="/kasus")
 cases_api = Blueprint("cases_api", url_prefix="/api/kasus")
+
+
+@cases.middleware("request")
+@cases_api.middleware("request")
+async def case_desk_only(request: Request) -> None:
+    """Cases are for agents and supervisors; a Humas account is refused."""
+    if getattr(request.ctx, "session", None) is not None:
+        require_case_desk(request)
 
 
 def case_or_none(services: Services, ticket: str) -> Case | None:

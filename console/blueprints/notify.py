@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.ledger.lifecycle import CLOSED
 from bot.ledger.models import Case, Message
-from console.web import db, me, services_of
+from console.web import db, me, require_case_desk, services_of
 
 MAX_LOOKBACK = dt.timedelta(minutes=15)  # a tab asleep for hours starts from here
 MAX_COUNT = 99  # the badge reads "99" at most; counting stops there
@@ -81,6 +81,7 @@ def whats_new(
 
 @notify.get("/api/pemberitahuan")
 async def notifications(request: Request) -> HTTPResponse:
+    require_case_desk(request)
     now = dt.datetime.now(dt.timezone.utc)
     since = since_of(request.args.get("sejak"), now)
     sessions = services_of(request).sessions

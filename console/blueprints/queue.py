@@ -15,7 +15,7 @@ from bot.ledger.queue import ANYONE, MINE, OPEN, UNASSIGNED, QueueFilter, QueueP
 from bot.services import Services
 from bot.topics import load_topics
 from console.views import QueueRow, queue_rows
-from console.web import db, me, render, services_of
+from console.web import db, me, render, require_case_desk, services_of
 
 # Query parameters of the queue page (all optional), each at most this long.
 FILTERS = ("status", "topic", "channel", "unit", "petugas", "lewat", "cari", "teks")
@@ -66,6 +66,9 @@ def current_page(
 
 @queue.get("/")
 async def queue_page(request: Request) -> HTTPResponse:
+    if me(request).role == "humas":
+        return response.redirect("/humas/saran")
+    require_case_desk(request)
     services = services_of(request)
     filters = filters_of(request)
     page, rows = await db(
@@ -85,6 +88,7 @@ async def queue_page(request: Request) -> HTTPResponse:
 
 @queue.get("/api/antrean")
 async def queue_json(request: Request) -> HTTPResponse:
+    require_case_desk(request)
     services = services_of(request)
     _, rows = await db(
         request,
