@@ -64,6 +64,11 @@ def _zone(value: str) -> ZoneInfo:
     return ZoneInfo(value.strip())
 
 
+def _time_of_day(value: str) -> dt.time:
+    hours, minutes = (int(part) for part in value.strip().split(":"))
+    return dt.time(hours, minutes)
+
+
 def _words(value: str) -> tuple[str, ...]:
     return tuple(word for word in value.replace(",", " ").split() if word)
 
@@ -92,6 +97,8 @@ class Settings:
     days_off_file: Path = setting(
         "SSCN_DAYS_OFF_FILE", "knowledge_base/config/cuti-bersama.yml", _path
     )
+    # When the daily jobs (FAQ suggestions, privacy purge) run, local time.
+    daily_at: dt.time = setting("SSCN_DAILY_AT", "02:00", _time_of_day)
     # --- Ledger -------------------------------------------------------------
     database_url: str = setting("SSCN_DATABASE_URL")
     outbox_dir: Path = setting("SSCN_OUTBOX_DIR", "var/outbox", _path)

@@ -1,0 +1,115 @@
+"""The daily runner: once per local day, after its hour, missed days caught up, one
+runner per day across instances, a failing job retried; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.daily import DailyJob, DailyRunner
+from bot.ledger.db import make_engine, make_sessionmaker
+from bot.ledger.models import Base
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def wib(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 12, day, hour, minute, tzinfo=WIB)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+class Recorder:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.calls: list[dt.datetime] = []
+        self.fail_times = fail_times
+        self.lock = threading.Lock()
+
+    def __call__(self, now: dt.datetime) -> str:
+        with self.lock:
+            self.calls.append(now)
+            if self.fail_times:
+                self.fail_times -= 1
+                raise RuntimeError("database busy")
+        return f"run {len(self.calls)}"
+
+
+def runner(sessions, *jobs: DailyJob) -> DailyRunner:
+    return DailyRunner(sessions, jobs, dt.time(2, 0), WIB)
+
+
+def test_a_job_runs_once_per_day_after_its_hour(sessions):
+    job = Recorder()
+    daily = runner(sessions, DailyJob("suggestions", job))
+    assert [run.summary for run in daily.run_due(wib(3, 2, 5))] == ["run 1"]
+    assert daily.run_due(wib(3, 9)) == []  # same day
+    assert daily.run_due(wib(4, 1, 59)) == []  # next day, before 02:00
+    assert [run.job for run in daily.run_due(wib(4, 2, 0))] == ["suggestions"]
+    assert len(job.calls) == 2
+    assert daily.last_runs() == {"suggestions": "2026-12-04"}
+
+
+def test_a_missed_day_runs_as_soon_as_the_runner_starts(sessions):
+    job = Recorder()
+    daily = runner(sessions, DailyJob("purge", job))
+    daily.run_due(wib(1, 3))
+    # The machine was off for two days and starts at 01:00, before the hour:
+    # yesterday's run is missing, so it runs now; today's comes after 02:00.
+    assert len(daily.run_due(wib(4, 1))) == 1
+    assert daily.run_due(wib(4, 1, 30)) == []
+    assert len(daily.run_due(wib(4, 2, 1))) == 1
+    assert len(job.calls) == 3
+
+
+def test_two_runners_run_a_day_once(sessions):
+    job = Recorder()
+    first = runner(sessions, DailyJob("purge", job))
+    second = runner(sessions, DailyJob("purge", job))
+    barrier = threading.Barrier(2)
+
+    def go(daily: DailyRunner) -> None:
+        barrier.wait()
+        daily.run_due(wib(5, 2, 30))
+
+    threads = [threading.Thread(target=go, args=(daily,)) for daily in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(job.calls) == 1
+
+
+def test_a_failing_job_is_retried_and_does_not_stop_the_others(sessions):
+    flaky, steady = Recorder(fail_times=1), Recorder()
+    daily = runner(sessions, DailyJob("suggestions", flaky), DailyJob("purge", steady))
+    runs = daily.run_due(wib(6, 3))
+    assert [(run.job, run.ok) for run in runs] == [("suggestions", False), ("purge", True)]
+    assert "database busy" in runs[0].summary
+    runs = daily.run_due(wib(6, 3, 1))
+    assert [(run.job, run.ok) for run in runs] == [("suggestions", True)]
+    assert (len(flaky.calls), len(steady.calls)) == (2, 1)
+
+
+def test_forever_stops_when_asked(sessions):
+    job = Recorder()
+    daily = runner(sessions, DailyJob("purge", job))
+    stop = threading.Event()
+    thread = threading.Thread(target=daily.forever, args=(stop, 0.05))
+    thread.start()
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert len(job.calls) <= 1
