@@ -45,6 +45,7 @@ from bot.kb.retriever import Retriever
 from bot.kb.schema import ID_PATTERN
 from bot.kb.store import KnowledgeBaseError, KnowledgeBaseStore
 from bot.ledger.calendar import WIB
+from bot.ledger.lookups import LOW_CONFIDENCE, UNANSWERED, UNHELPFUL
 from bot.ledger.models import (
     KbDecidedQuestion,
     KbLookup,
@@ -59,7 +60,6 @@ logger = logging.getLogger(__name__)
 
 OPEN, APPROVED, MERGED, DISMISSED = "open", "approved", "merged", "dismissed"
 STATES = (OPEN, APPROVED, MERGED, DISMISSED)
-UNANSWERED, LOW_CONFIDENCE, UNHELPFUL = "unanswered", "low_confidence", "unhelpful"
 # Two groups of wordings join while their mean cosine similarity is at least this.
 MIN_SIMILARITY = 0.35
 # A group asked fewer times than this is no suggestion (one ask is noise).
