@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import sparse
@@ -54,7 +54,7 @@ from bot.ledger.models import (
     KbSuggestionMember,
 )
 from bot.privacy import redact_personal_data
-from bot.text import normalize
+from bot.text import SLANG, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -296,6 +296,45 @@ class SuggestionBook:
 def refresh_daily(services, today: dt.date) -> list[Suggestion]:
     """The daily job: rebuild the open suggestions from the last seven days up to ``today``."""
     return services.suggestions.refresh(today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
+
+
+def as_dict(suggestion: Suggestion) -> dict:
+    """A suggestion as JSON-ready data (dates and times in ISO 8601)."""
+    data = asdict(suggestion)
+    data["first_day"] = suggestion.first_day.isoformat()
+    data["last_day"] = suggestion.last_day.isoformat()
+    data["decided_at"] = suggestion.decided_at.isoformat() if suggestion.decided_at else None
+    return data
+
+
+def describe(suggestion: Suggestion) -> str:
+    """A suggestion as a few lines of text for Humas (``sscn kb suggestions``)."""
+
+    def counts(values: dict[str, int]) -> str:
+        return ", ".join(f"{name} {n}" for name, n in values.items())
+
+    labels = {
+        UNANSWERED: "tak terjawab",
+        LOW_CONFIDENCE: "kurang yakin",
+        UNHELPFUL: "tidak membantu",
+    }
+    lines = [
+        f"#{suggestion.id} [{suggestion.state}] ditanyakan {suggestion.size} kali"
+        f" ({suggestion.first_day.isoformat()} s.d. {suggestion.last_day.isoformat()})",
+        f"  kanal: {counts(suggestion.channels)}",
+        f"  alasan: {counts({labels.get(k, k): n for k, n in suggestion.reasons.items()})}",
+        "  contoh:",
+        *(f"    - {example}" for example in suggestion.examples),
+        "  entri terdekat: "
+        + (", ".join(f"{n.entry_id} ({n.score:.2f})" for n in suggestion.nearest) or "-"),
+        f"  usulan id: {suggestion.proposed_id}",
+        f"  usulan judul: {suggestion.proposed_title}",
+        "  usulan pertanyaan:",
+        *(f"    - {phrasing}" for phrasing in suggestion.proposed_phrasings),
+    ]
+    if suggestion.decided_by:
+        lines.append(f"  diputuskan oleh {suggestion.decided_by}: {suggestion.entry_id or '-'}")
+    return "\n".join(lines)
 
 
 def group_asks(asks: Sequence[_Ask], retriever: Retriever | None) -> list[_Group]:
@@ -579,12 +618,14 @@ def _suggestion(row: KbSuggestion, members: list[tuple[int, int | None, str]]) -
 
 def tidy_title(text: str) -> str:
     """A question as an entry title: greetings and forms of address at its ends
-    dropped, capitalised, ending in "?", at most MAX_TITLE characters."""
+    dropped, chat slang spelt out ("gmn" -> "bagaimana"), capitalised, ending in "?",
+    at most MAX_TITLE characters."""
     words = text.split()
     while len(words) > 1 and _bare(words[0]) in _GREETINGS | _VOCATIVES:
         words.pop(0)
     while len(words) > 1 and _bare(words[-1]) in _VOCATIVES:
         words.pop()
+    words = [SLANG.get(word.lower(), word) for word in words]
     title = _TRAILING.sub("", " ".join(words))
     if len(title) > MAX_TITLE - 1:
         title = title[: MAX_TITLE - 1].rsplit(" ", 1)[0]

@@ -331,4 +331,6 @@ def test_titles_are_tidied():
         "Cara ganti foto profil sscasn?"
     )
     assert tidy_title("kapan pengumuman skd.") == "Kapan pengumuman skd?"
+    assert tidy_title("gmn cr ganti pw sscasn, min") == "Bagaimana cr ganti password sscasn?"
+    assert tidy_title("PPPK guru 2024 kpn dibuka") == "PPPK guru 2024 kapan dibuka?"
     assert len(tidy_title("kata " * 100)) <= 120
