@@ -20,6 +20,7 @@ from bot.desk import CaseDesk
 from bot.desk_deliveries import ApplicantPort, Deliveries
 from bot.intake import IntakeDesk
 from bot.kb.store import KnowledgeBaseStore
+from bot.kb.suggestions import SuggestionBook
 from bot.ledger.calendar import WorkingCalendar, configured_calendar
 from bot.ledger.crypto import FieldCipher, cipher_for
 from bot.ledger.db import DEFAULT_URL, make_engine, make_sessionmaker
@@ -130,6 +131,11 @@ class Services:
             self.settings.kb_dir,
             negatives=lambda: examples_by_intent(self.examples, *NON_QUESTION_INTENTS),
         )
+
+    @cached_property
+    def suggestions(self) -> SuggestionBook:
+        """FAQ suggestions from what the knowledge base did not answer well."""
+        return SuggestionBook(self.sessions, self.knowledge_base)
 
     @cached_property
     def seasons(self) -> SeasonStore:
