@@ -24,6 +24,7 @@ from bot.answers import (
     render_no_program_answer,
     render_season,
     render_serving_asn_pointer,
+    render_short_answer,
     suggestion_title,
 )
 from bot.dates import today
@@ -180,12 +181,15 @@ class ActionAnswer(GuardedAction):
             public = channel_of(tracker) in PUBLIC_CHANNELS  # X: the short variant
             entry = lookup.match.entry
             if serving_asn:
-                text = render_serving_asn_pointer(entry, today(), short=public)
+                texts = [render_serving_asn_pointer(entry, today(), short=public)]
             elif lookup.deadline_only:
-                text = render_deadlines(entry, lookup.stage_seasons, today())
+                texts = [render_deadlines(entry, lookup.stage_seasons, today())]
+            elif public:  # posts within X's weight; stage lines that do not fit follow
+                texts = render_short_answer(entry, today(), lookup.stage_seasons)
             else:
-                text = render_answer(entry, today(), public, lookup.stage_seasons)
-            dispatcher.utter_message(text=text)
+                texts = [render_answer(entry, today(), False, lookup.stage_seasons)]
+            for text in texts:
+                dispatcher.utter_message(text=text)
         else:
             dispatcher.utter_message(text=render_season(lookup.season, today()))
         dispatcher.utter_message(response="utter_ask_helpful")

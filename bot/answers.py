@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.dates import format_date_id
+from bot.dates import MONTHS, format_date_id
 from bot.kb.schema import Entry
 from bot.programs import LABELS
 from bot.seasons import CLOSED, OPEN, STAGES, UPCOMING, Season, Stage
@@ -36,25 +36,45 @@ def render_answer(
 ) -> str:
     """The answer (or the short variant for X), with links and the season note; for an
     entry about a stage, that stage in each of ``seasons`` (its dates, how long it is
-    still open, or that it closed or is not announced). The short variant keeps them
-    only while the post stays within X's weight."""
-    deadlines = render_deadlines(entry, seasons, today).splitlines()
+    still open, or that it closed or is not announced). The short variant is one post:
+    it keeps the stage lines that fit (``render_short_answer`` gives the rest)."""
     if short:
-        text = SHORT_SEASON_PREFIX.get(entry.season(today), "") + entry.short_answer
-        for line in deadlines:
-            if tweet_weight(f"{text}\n{line}") <= TWEET_MAX_WEIGHT:
-                text = f"{text}\n{line}"
-        return text
+        return render_short_answer(entry, today, seasons)[0]
     parts = [entry.answer]
     parts.extend(
         f"{link.title}: {link.url}" for link in entry.links if link.url not in entry.answer
     )
+    deadlines = render_deadlines(entry, seasons, today)
     if deadlines:
-        parts.append("\n".join(deadlines))
+        parts.append(deadlines)
     note = season_note(entry, today)
     if note:
         parts.append(note)
     return "\n\n".join(parts)
+
+
+def render_short_answer(entry: Entry, today: dt.date, seasons: Sequence[Season] = ()) -> list[str]:
+    """The short answer for X as posts within its weight: the short answer with each
+    stage line that still fits (in full, else compact), then one post with the stage
+    lines that did not."""
+    text = SHORT_SEASON_PREFIX.get(entry.season(today), "") + entry.short_answer
+    left = []
+    for season in seasons:
+        lines = [render_stage(season, entry.stage, today, compact) for compact in (False, True)]
+        fitting = next(
+            (line for line in lines if line and _fits(f"{text}\n{line}")),
+            None,
+        )
+        if fitting:
+            text = f"{text}\n{fitting}"
+        elif lines[1]:
+            left.append(lines[1])
+    rest = "\n".join(left)
+    return [text, rest] if rest and _fits(rest) else [text]
+
+
+def _fits(text: str) -> bool:
+    return tweet_weight(text) <= TWEET_MAX_WEIGHT
 
 
 def render_deadlines(entry: Entry, seasons: Sequence[Season], today: dt.date) -> str:
@@ -67,25 +87,36 @@ def program_label(program: str | None) -> str:
     return LABELS.get(program or "", "CASN")
 
 
-def render_stage(season: Season, key: str | None, today: dt.date) -> str | None:
+def render_stage(
+    season: Season, key: str | None, today: dt.date, compact: bool = False
+) -> str | None:
     """One line on stage ``key`` of ``season``: "dibuka/dijadwalkan ..." before it, "...
     — ditutup dalam N hari" (today and the last day counted) or "hari ini terakhir"
     while open, "sudah ditutup pada ..." after; "belum diumumkan" with where it will be
     when the season is not announced. None when the season's program has no such stage
-    or the announced season lists no date for it."""
+    or the announced season lists no date for it. ``compact``: the shortest form, for
+    posts on X (short months, no place)."""
     kind = STAGES.get(key or "")
     if kind is None or (season.program and season.program not in kind.programs):
         return None
     name = f"{kind.label} {program_label(season.program)} {season.year}"
     if not season.announced:
-        return (
+        unannounced = (
             f"Jadwal {_in_sentence(kind.label)} {program_label(season.program)} {season.year} "
-            f"belum diumumkan, akan diumumkan di {season.published_at}."
+            f"belum diumumkan"
+        )
+        return (
+            f"{unannounced}."
+            if compact
+            else (f"{unannounced}, akan diumumkan di {season.published_at}.")
         )
     stage = season.stage(key, today)
     if stage is None:
         return None
-    line = stage_sentence(stage, name + (f" ({stage.note})" if stage.note else ""), today)
+    name += f" ({stage.note})" if stage.note else ""
+    if compact:
+        return _compact_sentence(stage, name, today)
+    line = stage_sentence(stage, name, today)
     if stage.published_at and stage.state(today) != CLOSED:
         line += f" Diumumkan di {stage.published_at}."
     return line
@@ -109,6 +140,32 @@ def stage_sentence(stage: Stage, name: str, today: dt.date) -> str:
     if stage.start == stage.end and not window:
         return f"{name} sudah berlangsung pada {dates}."
     return f"{name} sudah {'ditutup' if window else 'berakhir'} pada {format_date_id(stage.end)}."
+
+
+def _compact_sentence(stage: Stage, name: str, today: dt.date) -> str:
+    """``stage_sentence`` in the fewest characters: "Pendaftaran CPNS 2027 s.d. 20 Mar
+    2027, 2 hari lagi."."""
+    verb = "ditutup" if stage.kind.window else "berakhir"
+    state = stage.state(today)
+    if state == UPCOMING:
+        return f"{name}: {_short_dates(stage)}."
+    if state == OPEN:
+        left = stage.days_left(today)
+        return f"{name} s.d. {_short_date(stage.end)}, " + (
+            "hari ini terakhir." if left == 1 else f"{left} hari lagi."
+        )
+    return f"{name} sudah {verb} {_short_date(stage.end)}."
+
+
+def _short_date(day: dt.date) -> str:
+    """``20 Mar 2027``."""
+    return f"{day.day} {MONTHS[day.month - 1][:3]} {day.year}"
+
+
+def _short_dates(stage: Stage) -> str:
+    if stage.start == stage.end:
+        return _short_date(stage.start)
+    return f"{_short_date(stage.start)}–{_short_date(stage.end)}"
 
 
 def stage_dates(stage: Stage) -> str:
