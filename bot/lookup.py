@@ -3,7 +3,9 @@
 A question naming a program is answered only by entries for that program; a
 question about a season without facts here gets that season (announced with its
 dates from the season file, or not announced) instead of an old season's entry;
-a short follow-up is retrieved together with the previous answer's title.
+a short follow-up is retrieved together with the previous answer's title; an
+entry about a stage (``stage:``) carries that stage of the season in force, and
+"kapan ditutup?" after it gets just that stage.
 """
 
 from __future__ import annotations
@@ -86,7 +88,9 @@ def look_up(
         if asked is not None and asked.stage:
             when = stage_seasons(asked, calendar, today, named, last_program, detect_year(text))
             if when:
-                return Lookup(Match(asked, 1.0), named or last_program, None, True, (), when, True)
+                program = named or last_program
+                match = Match(asked, 1.0)
+                return Lookup(match, program, followup=True, stage_seasons=when, deadline_only=True)
     changed = bool(previous and named and context and named != context.program)
     year = detect_year(text) or (_single_year(previous) if previous else None)
     if previous is None:
