@@ -183,7 +183,7 @@ class ActionAnswer(GuardedAction):
             if serving_asn:
                 texts = [render_serving_asn_pointer(entry, today(), short=public)]
             elif lookup.deadline_only:
-                texts = [render_deadlines(entry, lookup.stage_seasons, today())]
+                texts = [render_deadlines(entry, lookup.stage_seasons, today(), public)]
             elif public:  # posts within X's weight; stage lines that do not fit follow
                 texts = render_short_answer(entry, today(), lookup.stage_seasons)
             else:

@@ -77,9 +77,18 @@ def _fits(text: str) -> bool:
     return tweet_weight(text) <= TWEET_MAX_WEIGHT
 
 
-def render_deadlines(entry: Entry, seasons: Sequence[Season], today: dt.date) -> str:
-    """Only the stage lines of ``entry`` ("kapan ditutup?" after its answer)."""
-    return "\n".join(line for s in seasons if (line := render_stage(s, entry.stage, today)))
+def render_deadlines(
+    entry: Entry, seasons: Sequence[Season], today: dt.date, short: bool = False
+) -> str:
+    """Only the stage lines of ``entry`` ("kapan ditutup?" after its answer); ``short``
+    (X): compact when the full lines would not fit one post."""
+    for compact in (False, True):
+        text = "\n".join(
+            line for s in seasons if (line := render_stage(s, entry.stage, today, compact))
+        )
+        if not short or _fits(text):
+            break
+    return text
 
 
 def program_label(program: str | None) -> str:

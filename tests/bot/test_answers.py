@@ -146,6 +146,12 @@ def test_the_answer_carries_the_stage_of_each_season_given():
     assert render_deadlines(entry, (CPNS,), day(3, 21)) == (
         "Pendaftaran CPNS 2027 sudah ditutup pada 20 Maret 2027."
     )
+    # On X, lines that would not fit one post are written compact.
+    many = (CPNS, KEDINASAN) * 2
+    assert tweet_weight(render_deadlines(entry, many, day(3, 19))) > TWEET_MAX_WEIGHT
+    short = render_deadlines(entry, many, day(3, 19), short=True)
+    assert tweet_weight(short) <= TWEET_MAX_WEIGHT
+    assert short.splitlines()[0] == "Pendaftaran CPNS 2027 s.d. 20 Mar 2027, 2 hari lagi."
 
 
 def short_of(weight: int) -> Entry:
