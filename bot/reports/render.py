@@ -159,7 +159,7 @@ def _stage_lines(stages: list[dict[str, Any]]) -> list[str]:
     for row in stages:
         name = f"{stage_title(row)} ({row['counted_from']} s.d. {row['counted_to']})"
         lines.append(
-            f"  {name:62s} {row['messages']:6d} {row['lookups']:6d} {row['stage_lookups']:6d}"
+            f"  {name:80s} {row['messages']:6d} {row['lookups']:6d} {row['stage_lookups']:6d}"
             f" {row['unanswered']:6d} {row['cases']:6d}"
         )
     return lines
