@@ -21,9 +21,11 @@ from bot.answers import (
     COMPLAINT_SUGGESTION_PROMPT,
     SUGGESTION_PROMPT,
     render_answer,
+    render_deadlines,
     render_no_program_answer,
     render_season,
     render_serving_asn_pointer,
+    render_short_answer,
     suggestion_title,
 )
 from bot.dates import today
@@ -32,7 +34,7 @@ from bot.intake import PUBLIC_CHANNELS
 from bot.kb.retriever import Match
 from bot.kb.store import KnowledgeBaseError
 from bot.ledger.lookups import ANSWERED, outcome_of
-from bot.lookup import Context, Lookup, look_up, read_out_of_scope
+from bot.lookup import Context, Lookup, look_up, read_out_of_scope, stage_seasons
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +141,9 @@ class ActionAnswer(GuardedAction):
             return offer_escalation(dispatcher, kind, text)
         chosen = retriever.entry(next(tracker.get_latest_entity_values(CHOICE_ENTITY), None))
         if chosen is not None:  # a suggestion button
-            return self._answer(dispatcher, tracker, Lookup(Match(chosen, 1.0), None))
+            return self._answer(
+                dispatcher, tracker, self._entry_lookup(Match(chosen, 1.0), tracker)
+            )
         if out_of_scope and not answers_followup(tracker):
             confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
             reading = read_out_of_scope(text, confidence, retriever)
@@ -148,7 +152,12 @@ class ActionAnswer(GuardedAction):
             # A question after all, or a serving civil servant's matter: the entry naming
             # its channel.
             serving_asn = not reading.question
-            return self._answer(dispatcher, tracker, Lookup(reading.match, None), serving_asn)
+            lookup = (
+                Lookup(reading.match, None)
+                if serving_asn
+                else self._entry_lookup(reading.match, tracker)
+            )
+            return self._answer(dispatcher, tracker, lookup, serving_asn)
         lookup = look_up(text, retriever, seasons.current(), today(), context_of(tracker))
         if out_of_scope and not (lookup.match or lookup.season):
             return await ActionOutOfScope().respond(dispatcher, tracker, domain)
@@ -175,6 +184,13 @@ class ActionAnswer(GuardedAction):
         return offer_escalation(dispatcher, kind, text)
 
     @staticmethod
+    def _entry_lookup(match: Match, tracker: Tracker) -> Lookup:
+        """An entry chosen without a lookup, with its stage in the season in force."""
+        last_program = tracker.get_slot("last_program")
+        stages = stage_seasons(match.entry, seasons.current(), today(), None, last_program)
+        return Lookup(match, None, stage_seasons=stages)
+
+    @staticmethod
     def _answer(
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
@@ -184,8 +200,17 @@ class ActionAnswer(GuardedAction):
         """Send the entry's answer (or the season's), then ask whether it helped."""
         if lookup.match:
             public = channel_of(tracker) in PUBLIC_CHANNELS  # X: the short variant
-            render = render_serving_asn_pointer if serving_asn else render_answer
-            dispatcher.utter_message(text=render(lookup.match.entry, today(), short=public))
+            entry = lookup.match.entry
+            if serving_asn:
+                texts = [render_serving_asn_pointer(entry, today(), short=public)]
+            elif lookup.deadline_only:
+                texts = [render_deadlines(entry, lookup.stage_seasons, today(), public)]
+            elif public:  # posts within X's weight; stage lines that do not fit follow
+                texts = render_short_answer(entry, today(), lookup.stage_seasons)
+            else:
+                texts = [render_answer(entry, today(), False, lookup.stage_seasons)]
+            for text in texts:
+                dispatcher.utter_message(text=text)
         else:
             dispatcher.utter_message(text=render_season(lookup.season, today()))
         dispatcher.utter_message(response="utter_ask_helpful")

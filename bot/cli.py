@@ -170,6 +170,7 @@ def _day(value: str):  # -> datetime.date
 
 
 def _report(args: argparse.Namespace, services: Services) -> int:
+    from bot.kb.loader import load_directory
     from bot.reports.figures import Period, build_report
     from bot.reports.render import as_csv, as_html, as_json, as_text
 
@@ -178,7 +179,15 @@ def _report(args: argparse.Namespace, services: Services) -> int:
     except ValueError as error:
         print(f"sscn report: {error}", file=sys.stderr)
         return 2
-    report = build_report(services.ledger, services.sessions, period, args.channel)
+    entries = load_directory(services.settings.kb_dir).entries  # stages of the entries
+    report = build_report(
+        services.ledger,
+        services.sessions,
+        period,
+        args.channel,
+        services.seasons.current(),
+        entries,
+    )
     render = {"text": as_text, "csv": as_csv, "json": as_json, "html": as_html}[args.format]
     text = render(report)
     if args.out:

@@ -43,6 +43,27 @@ def is_followup(text: str) -> bool:
     return len(words) <= 2 and bool(named_programs(lowered))  # "PPPK?", "p3k gmn"
 
 
+# Words that ask when a stage opens or closes ("kapan ditutup?", "sampai kapan?").
+_WHEN_WORD_LIST = (
+    "kapan kpn kapankah dibuka buka bukanya ditutup tutup tutupnya penutupan pembukaan "
+    "deadline deadlinenya batas batasnya terakhir akhir akhirnya sampai sampe smp hingga "
+    "tanggal tgl tanggalnya jadwal jadwalnya dimulai mulai mulainya berakhir selesai "
+    "lama tinggal sisa hari"
+)
+_WHEN_WORDS = frozenset(_WHEN_WORD_LIST.split())
+
+
+def asks_when(text: str) -> bool:
+    """True for a short question only about when ("kapan ditutup?", "sampai kapan
+    pppk?"): read against the stage of the previous answer."""
+    words = _WORD.findall(strip_programs(text))
+    if not words or len(words) > MAX_WORDS:
+        return False
+    return any(w in _WHEN_WORDS for w in words) and all(
+        w in _WHEN_WORDS or w in _FILLERS for w in words
+    )
+
+
 def content_words(text: str) -> set[str]:
     """The words of ``text`` that say what it is about (no fillers, no program names)."""
     words = _WORD.findall(strip_programs(text))

@@ -3,7 +3,9 @@
 A question naming a program is answered only by entries for that program; a
 question about a season without facts here gets that season (announced with its
 dates from the season file, or not announced) instead of an old season's entry;
-a short follow-up is retrieved together with the previous answer's title.
+a short follow-up is retrieved together with the previous answer's title; an
+entry about a stage (``stage:``) carries that stage of the season in force, and
+"kapan ditutup?" after it gets just that stage.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.followups import content_words, contextual_queries, is_followup
+from bot.followups import asks_when, content_words, contextual_queries, is_followup
 from bot.kb.retriever import Match, Retriever, entry_years
 from bot.kb.schema import SERVING_ASN_TAG, Entry
 from bot.out_of_scope import adjacent
 from bot.programs import detect_program, detect_year
-from bot.seasons import Season, SeasonCalendar
+from bot.seasons import OPEN, STAGES, UPCOMING, Season, SeasonCalendar
 
 _SCHEDULE = re.compile(
     r"\b(jadwal|jadwalnya|kapan|kpn|kapankah|dibuka|buka|bukaan|pembukaan|tanggal|tgl|"
@@ -55,6 +57,9 @@ class Lookup:
     season: Season | None = None  # a season to report instead of an entry
     followup: bool = False  # read against the previous answer
     suggestions: tuple[Match, ...] = ()  # without an answer: entries it may be about
+    # the seasons whose stage (the entry's ``stage``) the answer carries
+    stage_seasons: tuple[Season, ...] = ()
+    deadline_only: bool = False  # "kapan ditutup?" after an answer: only its stage
 
     @property
     def answer_program(self) -> str | None:
@@ -77,6 +82,15 @@ def look_up(
     followup = bool(context and (context.faq_id or context.program) and is_followup(text))
     program = named or (context.program if followup and context else None)
     previous = retriever.entry(context.faq_id) if followup and context else None
+    last_program = context.program if context else None
+    if context and context.faq_id and asks_when(text):
+        asked = retriever.entry(context.faq_id)
+        if asked is not None and asked.stage:
+            when = stage_seasons(asked, calendar, today, named, last_program, detect_year(text))
+            if when:
+                program = named or last_program
+                match = Match(asked, 1.0)
+                return Lookup(match, program, followup=True, stage_seasons=when, deadline_only=True)
     changed = bool(previous and named and context and named != context.program)
     year = detect_year(text) or (_single_year(previous) if previous else None)
     if previous is None:
@@ -100,13 +114,53 @@ def look_up(
         if season and not season.announced and entry_years(match.entry)[1] < season.year:
             newer = _best(retriever, scores, program, season.year)
             if newer is not None and _dated(newer.entry):
-                return Lookup(newer, program, None, followup)
+                stages = stage_seasons(newer.entry, calendar, today, program, last_program, year)
+                return Lookup(newer, program, None, followup, stage_seasons=stages)
             return Lookup(None, season.program, season, followup)
     if match is None:
         candidates = retriever.ranked(scores[0], MAX_SUGGESTIONS, program, year)
         suggestions = tuple(m for m in candidates if m.score >= SUGGESTION_FLOOR)
         return Lookup(None, program, None, followup, suggestions)
-    return Lookup(match, program, None, followup)
+    stages = stage_seasons(match.entry, calendar, today, program, last_program, year)
+    return Lookup(match, program, None, followup, stage_seasons=stages)
+
+
+def stage_seasons(
+    entry: Entry,
+    calendar: SeasonCalendar,
+    today: dt.date,
+    program: str | None = None,
+    last_program: str | None = None,
+    year: int | None = None,
+) -> tuple[Season, ...]:
+    """The seasons whose stage ``entry`` is about, for its answer to carry: that of the
+    program asked, else of the conversation's last program, else of the entry's only
+    program (the season of ``year``, of the entry's own year, or the one in force);
+    with no program known, every program of the entry whose stage is open or coming.
+    An announced season that lists no date for the stage is left out."""
+    if entry.stage is None:
+        return ()
+    year = year or _single_year(entry)
+    stage_programs = entry.programs & STAGES[entry.stage].programs
+    chosen = next(
+        (p for p in (program, last_program, _single_program(entry)) if p in entry.programs),
+        None,
+    )
+    if chosen is not None:
+        if chosen not in stage_programs:
+            return ()
+        season = calendar.season_of(chosen, year, today)
+        told = season and (not season.announced or season.stage(entry.stage, today))
+        return (season,) if told else ()
+    seasons = (calendar.season_of(p, year, today) for p in sorted(stage_programs))
+    return tuple(
+        season
+        for season in seasons
+        if season
+        and season.announced
+        and (stage := season.stage(entry.stage, today))
+        and stage.state(today) in (OPEN, UPCOMING)
+    )
 
 
 @dataclass(frozen=True)

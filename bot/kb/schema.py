@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.seasons import STAGES
 from bot.text import TWEET_MAX_WEIGHT, tweet_weight
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -30,6 +31,7 @@ ALLOWED_KEYS = {
     "valid_until",
     "sources",
     "programs",
+    "stage",
 }
 
 
@@ -81,6 +83,8 @@ class Entry:
     sources: tuple[Source, ...] = ()
     # the programs the entry answers for; "all" in the file is expanded here
     programs: frozenset[str] = PROGRAMS
+    # the season stage the entry is about (bot/seasons.py STAGES): answers carry its dates
+    stage: str | None = None
 
     def season(self, today: dt.date) -> str:
         """``current``, ``past`` (after valid_until) or ``future`` (before valid_from)."""
@@ -144,6 +148,7 @@ def _parse_entry(file_name: str, position: int, raw: Any) -> tuple[Entry | None,
         problems.append(f"valid_from {valid_from} is after valid_until {valid_until}")
     sources = _sources(raw.get("sources"), problems)
     programs = _programs(raw.get("programs"), problems)
+    stage = _stage(raw.get("stage"), programs, problems)
 
     located = [Problem(file_name, label, message) for message in problems]
     if located:
@@ -162,6 +167,7 @@ def _parse_entry(file_name: str, position: int, raw: Any) -> tuple[Entry | None,
             valid_until=valid_until,
             sources=sources,
             programs=programs,
+            stage=stage,
         ),
         [],
     )
@@ -260,6 +266,22 @@ def _programs(raw: Any, problems: list[str]) -> frozenset[str]:
     if len(set(names)) != len(names):
         problems.append("programs lists a program twice")
     return frozenset(names)
+
+
+def _stage(raw: Any, programs: frozenset[str], problems: list[str]) -> str | None:
+    """A stage of the season file's vocabulary that one of the entry's programs has."""
+    if raw is None:
+        return None
+    if raw not in STAGES:
+        problems.append(f"unknown stage {raw!r} (allowed: {', '.join(STAGES)})")
+        return None
+    if programs and not programs & STAGES[raw].programs:
+        problems.append(
+            f"stage {raw} exists only for {', '.join(sorted(STAGES[raw].programs))}, "
+            f"not for the entry's programs"
+        )
+        return None
+    return raw
 
 
 def _date(raw: dict, key: str, problems: list[str]) -> dt.date | None:

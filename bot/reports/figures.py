@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Select
 
+from bot.kb.schema import Entry
 from bot.ledger.calendar import WIB
 from bot.ledger.clocks import CLOCK_NAMES
 from bot.ledger.epoch import epoch_seconds
@@ -32,6 +34,7 @@ from bot.ledger.models import Case, CaseEvent, KbLookup, Message
 from bot.ledger.service import Ledger
 from bot.reports.clusters import cluster_questions
 from bot.reports.ikm import ikm
+from bot.seasons import SeasonCalendar
 from bot.topics import load_lapor_types, load_topics
 from bot.vocabulary import Channel
 
@@ -407,9 +410,71 @@ def containment(sessions: sessionmaker, period: Period, channel: str | None) -> 
     }
 
 
+def stage_figures(
+    sessions: sessionmaker,
+    period: Period,
+    channel: str | None,
+    calendar: SeasonCalendar,
+    entries: Sequence[Entry] = (),
+) -> list[dict[str, Any]]:
+    """Per stage of an announced season overlapping the period, over the days of the
+    stage inside the period: messages received, knowledge-base lookups, lookups of the
+    entries about that stage (``stage:``, for the season's program), lookups without an
+    answer and cases filed. Windows may overlap (two programs' stages): a message then
+    counts in each."""
+    figures = []
+    with sessions() as session:
+
+        def count(model, at, days: Period, *conditions) -> int:
+            """Rows of ``model`` whose ``at`` falls in ``days`` (and the channel)."""
+            query = select(func.count()).select_from(model).where(*conditions)
+            query = query.where(at >= days.start, at < days.end)
+            if channel:
+                query = query.where(model.channel == channel)
+            return int(session.execute(query).scalar_one())
+
+        for season, stage in calendar.stage_windows():
+            if stage.end < period.first_day or stage.start > period.last_day:
+                continue
+            days = Period(max(stage.start, period.first_day), min(stage.end, period.last_day))
+            about = sorted(
+                e.id for e in entries if e.stage == stage.key and season.program in e.programs
+            )
+            position = season.stages.index(stage) + 1
+            figures.append(
+                {
+                    "id": f"{season.program}_{season.year}_{position}_{stage.key}",
+                    "program": season.program,
+                    "year": season.year,
+                    "stage": stage.key,
+                    "label": stage.label,
+                    "start": stage.start.isoformat(),
+                    "end": stage.end.isoformat(),
+                    "counted_from": days.first_day.isoformat(),
+                    "counted_to": days.last_day.isoformat(),
+                    "messages": count(Message, Message.at, days, Message.direction == "in"),
+                    "lookups": count(KbLookup, KbLookup.at, days),
+                    "stage_lookups": (
+                        count(KbLookup, KbLookup.at, days, KbLookup.faq_id.in_(about))
+                        if about
+                        else 0
+                    ),
+                    "unanswered": count(KbLookup, KbLookup.at, days, KbLookup.faq_id.is_(None)),
+                    "cases": count(Case, Case.received_at, days),
+                }
+            )
+    return figures
+
+
 def build_report(
-    ledger: Ledger, sessions: sessionmaker, period: Period, channel: str | None = None
+    ledger: Ledger,
+    sessions: sessionmaker,
+    period: Period,
+    channel: str | None = None,
+    seasons: SeasonCalendar | None = None,
+    entries: Sequence[Entry] = (),
 ) -> dict[str, Any]:
+    """Every figure of the period; ``seasons`` and the KB ``entries`` give the stages."""
     messages = message_figures(sessions, period, channel)
     messages["containment"] = containment(sessions, period, channel)
     return {
@@ -418,4 +483,5 @@ def build_report(
         "messages": messages,
         "knowledge_base": knowledge_base_figures(sessions, period, channel),
         "cases": case_figures(ledger, sessions, period, channel),
+        "stages": stage_figures(sessions, period, channel, seasons or SeasonCalendar(), entries),
     }

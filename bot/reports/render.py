@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.programs import LABELS
 from bot.reports import REPORT_CHANNELS
 from bot.reports.charts import render_charts
 
@@ -39,7 +40,7 @@ def _flatten(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             key = item.get("id") or item.get("ticket") if isinstance(item, dict) else None
-            yield from _flatten(f"{prefix}.{key or index}", item)
+            yield from _flatten(f"{prefix}.{key or index}" if prefix else str(key or index), item)
     else:
         yield prefix, "" if value is None else str(value)
 
@@ -49,7 +50,7 @@ def as_csv(report: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    for section in ("messages", "knowledge_base", "cases"):
+    for section in ("messages", "knowledge_base", "cases", "stages"):
         for metric, value in _flatten("", report[section]):
             writer.writerow((section, metric, value))
     return out.getvalue()
@@ -145,7 +146,30 @@ def as_text(report: dict[str, Any]) -> str:
         else f"IKM: {rating['converted']:.2f} ({rating['grade']}, {rating['quality']}),"
         f" {rating['respondents']} responden; rata-rata {rating['mean']:.2f} x 25"
     )
+    lines += _stage_lines(report["stages"])
     return "\n".join(lines) + "\n"
+
+
+def _stage_lines(stages: list[dict[str, Any]]) -> list[str]:
+    if not stages:
+        return []
+    lines = [
+        "",
+        "Volume per tahap seleksi, hari tahap di dalam periode (pesan masuk / pencarian KB /"
+        " pencarian entri tahap ini / tanpa jawaban / aduan):",
+    ]
+    for row in stages:
+        name = f"{stage_title(row)} ({row['counted_from']} s.d. {row['counted_to']})"
+        lines.append(
+            f"  {name:80s} {row['messages']:6d} {row['lookups']:6d} {row['stage_lookups']:6d}"
+            f" {row['unanswered']:6d} {row['cases']:6d}"
+        )
+    return lines
+
+
+def stage_title(row: dict[str, Any]) -> str:
+    """``Pendaftaran CPNS 2024`` for a row of the per-stage table."""
+    return f"{row['label']} {LABELS.get(row['program'], row['program'])} {row['year']}"
 
 
 def as_html(report: dict[str, Any], console: bool = False) -> str:
@@ -161,4 +185,5 @@ def as_html(report: dict[str, Any], console: bool = False) -> str:
         console=console,
         channels=REPORT_CHANNELS,
         clock_labels=CLOCK_LABELS,
+        stage_title=stage_title,
     )

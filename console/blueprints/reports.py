@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.kb.loader import load_directory
 from bot.reports import REPORT_CHANNELS
 from bot.reports.figures import Period, build_report
 from bot.reports.render import as_csv, as_html, as_json
+from bot.services import Services
 from console.web import db, render, require_supervisor, services_of
 
 REPORT_DATES = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
@@ -36,7 +39,7 @@ async def report_page(request: Request) -> HTTPResponse:
         message = f"Kanal tidak dikenal: pilih salah satu dari {', '.join(REPORT_CHANNELS)}."
         return render(request, "error.html", 400, title="Laporan", message=message)
     # A report over a season takes seconds: built off the event loop.
-    report = await db(request, build_report, services.ledger, services.sessions, period, channel)
+    report = await db(request, season_report, services, period, channel)
     name = f"laporan-sscn-{period.first_day}-{period.last_day}"
     kind = request.args.get("format")
     if kind in ("csv", "json"):
@@ -55,6 +58,15 @@ async def report_page(request: Request) -> HTTPResponse:
         "form-action 'self'; frame-ancestors 'none'"
     )
     return page
+
+
+def season_report(services: Services, period: Period, channel: str | None) -> dict[str, Any]:
+    """The report with the stages of the season file and of the entries (read here,
+    off the event loop)."""
+    entries = load_directory(services.settings.kb_dir).entries
+    return build_report(
+        services.ledger, services.sessions, period, channel, services.seasons.current(), entries
+    )
 
 
 def parse_period(first: str | None, last: str | None, today: dt.date) -> Period | None:

@@ -270,3 +270,49 @@ def test_a_follow_up_read_as_yes_is_answered_not_thanked(december_2026):
         ActionHandleReply(), tracker("maksudnya gimana", "feedback_unhelpful", slots=context)
     )
     assert responses(unhelpful) == ["utter_unhelpful", "utter_offer_escalation"]
+
+
+@pytest.fixture
+def on_day(monkeypatch):
+    def set_day(day: dt.date) -> None:
+        monkeypatch.setattr("actions.answer.today", lambda: day)
+
+    return set_day
+
+
+def test_a_registration_answer_carries_the_registration_deadline(on_day):
+    on_day(dt.date(2024, 9, 9))
+    messages, events = run(
+        ActionAnswer(), tracker("bagaimana cara daftar cpns di sscasn", "question")
+    )
+    assert slot(events, "last_faq_id") == "cara_daftar"
+    assert (
+        "Pendaftaran CPNS 2024: 20 Agustus 2024 s.d. 10 September 2024 — ditutup dalam 2 hari."
+        in messages[0]["text"]
+    )
+    on_day(dt.date(2026, 12, 1))  # CPNS 2026 not announced: said so, no 2024 dates
+    messages, _ = run(ActionAnswer(), tracker("bagaimana cara daftar cpns di sscasn", "question"))
+    assert "Jadwal pendaftaran CPNS 2026 belum diumumkan, akan diumumkan di" in messages[0]["text"]
+    assert "2024" not in messages[0]["text"]
+
+
+def test_kapan_ditutup_after_the_registration_answer_gets_the_deadline(on_day):
+    on_day(dt.date(2024, 9, 10))
+    context = {"last_faq_id": "cara_daftar", "last_program": "cpns", "awaiting": "feedback"}
+    messages, events = run(ActionAnswer(), tracker("kapan ditutup?", "question", slots=context))
+    assert messages[0]["text"] == (
+        "Pendaftaran CPNS 2024: 20 Agustus 2024 s.d. 10 September 2024 — hari ini terakhir."
+    )
+    assert responses(messages) == ["text", "utter_ask_helpful"]
+    assert slot(events, "last_faq_id") == "cara_daftar" and slot(events, "last_program") == "cpns"
+
+
+def test_on_x_every_post_of_a_stage_answer_stays_within_the_weight(on_day):
+    from bot.text import TWEET_MAX_WEIGHT, tweet_weight
+
+    on_day(dt.date(2025, 7, 17))  # Sekolah Kedinasan 2025 registration, its last days
+    text = "cara daftar sekolah kedinasan gimana"
+    messages, _ = run(ActionAnswer(), tracker(text, "question", channel="twitter"))
+    posts = [m["text"] for m in messages if m.get("text")]
+    assert any("Sekolah Kedinasan 2025" in post and "2 hari" in post for post in posts)
+    assert all(tweet_weight(post) <= TWEET_MAX_WEIGHT for post in posts)

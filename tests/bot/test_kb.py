@@ -65,6 +65,8 @@ def test_loads_entries_from_every_file(tmp_path):
         ({"programs": ["cpns", "honorer"]}, "unknown program(s): honorer"),
         ({"programs": ["all", "cpns"]}, "'all' must stand alone"),
         ({"programs": ["pppk", "pppk"]}, "lists a program twice"),
+        ({"stage": "daftar_ulang"}, "unknown stage 'daftar_ulang' (allowed: pengumuman_seleksi"),
+        ({"stage": "skb", "programs": ["pppk"]}, "stage skb exists only for cpns"),
     ],
 )
 def test_validation_names_file_and_entry(tmp_path, change, expected):
@@ -221,6 +223,22 @@ def test_check_reports_a_broken_season_calendar(tmp_path):
     )
     problems = [str(p) for p in check_directory(kb)]
     assert any("seasons.yml" in p and "year must be a number" in p for p in problems)
+
+
+def test_check_reports_a_bad_stage_naming_the_season_and_the_stage(tmp_path):
+    kb = write_kb(tmp_path, ("akun.yml", [{**PASSWORD, "stage": "pendaftaran"}]))
+    (kb / "config").mkdir()
+    (kb / "config" / "seasons.yml").write_text(
+        "seasons:\n  - program: kedinasan\n    year: 2027\n    announced: true\n"
+        "    stages:\n      - {key: pendaftaran, start: 2027-06-20, end: 2027-06-01}\n",
+        encoding="utf-8",
+    )
+    problems = [str(p) for p in check_directory(kb)]
+    assert problems == [
+        f"{kb / 'config' / 'seasons.yml'}: season kedinasan 2027, stage pendaftaran: "
+        "ends 2027-06-01, before it starts (2027-06-20)"
+    ]
+    assert load_directory(kb).entries[0].stage == "pendaftaran"
 
 
 def test_the_shipped_season_calendar_is_valid():

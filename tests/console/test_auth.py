@@ -78,6 +78,9 @@ def test_supervisors_open_the_report_in_the_console(console_url):
     assert page.status_code == 200 and "Laporan Helpdesk SSCN" in page.text
     assert page.text.count("data:image/png;base64,") == 4
     assert 'name="dari" value="2026-01-01"' in page.text  # the period form, filled in
+    season = supervisor.get(f"{console_url}/laporan?dari=2024-09-15&sampai=2024-09-25", timeout=60)
+    assert 'id="stages"' in season.text  # volume per stage of the season file
+    assert "Masa sanggah hasil administrasi CPNS 2024" in season.text
     bad = supervisor.get(f"{console_url}/laporan?dari=kemarin", timeout=30)
     assert "Tanggal tidak valid" in bad.text
     unknown = supervisor.get(f"{console_url}/laporan?kanal=fax", timeout=30)

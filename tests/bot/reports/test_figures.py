@@ -137,7 +137,15 @@ def test_cli_formats(world, database_url, tmp_path, monkeypatch, capsys):
     import json
 
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"period", "channel", "messages", "knowledge_base", "cases"}
+    assert set(report) == {"period", "channel", "messages", "knowledge_base", "cases", "stages"}
+    assert report["stages"] == []  # the shipped season file has no stage in September 2026
+    assert main([*args[:1], "--from", "2024-09-18", "--to", "2024-09-21", "--format", "json"]) == 0
+    stages = json.loads(capsys.readouterr().out)["stages"]
+    assert [row["id"] for row in stages] == [
+        "cpns_2024_2_pengumuman_administrasi",
+        "cpns_2024_3_sanggah_administrasi",
+    ]
+    assert stages[1]["label"] == "Masa sanggah hasil administrasi"
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     text = (tmp_path / "out" / "report.txt").read_text()
     assert "Status aduan (SP4N-LAPOR!): total 1" in text

@@ -15,6 +15,7 @@ from typing import Any
 from bot.ledger.lifecycle import Status
 from bot.reports.figures import Period, build_report
 from bot.reports.render import CSV_HEADER, as_csv, as_json
+from bot.seasons import parse_calendar
 from tests.support.reports import complaint
 
 SNAPSHOT = Path(__file__).with_name("report_shape.json")
@@ -59,7 +60,20 @@ def test_json_shape_and_csv_columns_are_stable(world):
     ledger.rate("twitter", "u1", 4)
     ledger.file(complaint("u2", "akun_nik", "nik ditolak"))  # left open: breaches the SLA
     clock.at(2026, 9, 30, 16, 0)
-    report = build_report(ledger, sessions, Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30)))
+    seasons = parse_calendar(
+        {
+            "seasons": [
+                {
+                    "program": "cpns",
+                    "year": 2026,
+                    "announced": True,
+                    "stages": [{"key": "pendaftaran", "start": "2026-08-20", "end": "2026-09-10"}],
+                }
+            ]
+        }
+    )
+    period = Period(dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    report = build_report(ledger, sessions, period, None, seasons)
 
     current = {
         "json_paths": sorted(shape(json.loads(as_json(report)))),
