@@ -151,6 +151,12 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", help="one batch, then exit")
     poll.set_defaults(handler=_lazy("channels.telegram.cli", "poll"))
 
+    daily = commands.add_parser(
+        "daily", help="run the daily jobs (FAQ suggestions, privacy purge) at SSCN_DAILY_AT"
+    )
+    daily.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    daily.set_defaults(handler=_daily)
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )
@@ -158,6 +164,31 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     classify.add_argument("--model", type=Path, help="Rasa model (default: newest in models/)")
     classify.set_defaults(handler=_classify)
     return parser
+
+
+def _daily(args: argparse.Namespace, services: Services) -> int:
+    import signal
+    import threading
+
+    from bot.daily import runner_for
+
+    logging.getLogger("bot.daily").setLevel(logging.INFO)
+    runner = runner_for(services)
+    if args.once:
+        runs = runner.run_due()
+        for run in runs:
+            print(f"{run.job}: {'ok' if run.ok else 'FAILED'}: {run.summary}")
+        if not runs:
+            print("nothing due (each job has run for its day)")
+        return 0 if all(run.ok for run in runs) else 1
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    at = services.settings.daily_at.strftime("%H:%M")
+    names = ", ".join(job.name for job in runner.jobs)
+    print(f"sscn daily: {names}, every day at {at}", flush=True)
+    runner.forever(stop)
+    return 0
 
 
 def _day(value: str):  # -> datetime.date

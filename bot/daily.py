@@ -16,12 +16,16 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.ledger.models import ChannelCursor
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -137,3 +141,22 @@ class DailyRunner:
                 )
         except Exception:
             logger.exception("Claim of daily job %s not given back; it runs tomorrow", job)
+
+
+def standard_jobs(services: Services) -> list[DailyJob]:
+    """The jobs `make run` schedules: FAQ suggestions of the last 7 days."""
+    from bot.kb.suggestions import refresh_daily
+
+    def suggestions(now: dt.datetime) -> str:
+        found = refresh_daily(services, now.astimezone(services.settings.timezone).date())
+        return f"{len(found)} open suggestions, {sum(s.size for s in found)} questions"
+
+    return [DailyJob("suggestions", suggestions)]
+
+
+def runner_for(services: Services) -> DailyRunner:
+    """The runner of the standard jobs at ``SSCN_DAILY_AT`` in ``SSCN_TIMEZONE``."""
+    settings = services.settings
+    return DailyRunner(
+        services.sessions, standard_jobs(services), settings.daily_at, settings.timezone
+    )

@@ -81,6 +81,7 @@ cat <<MSG
   REST channel:   ${rest}
   Agent console:  http://localhost:${SSCN_CONSOLE_PORT}/
                   (first account: .venv/bin/sscn agents add NAME --role supervisor)
+  Daily jobs:     FAQ suggestions, privacy purge at ${SSCN_DAILY_AT:-02:00} (log $SSCN_VAR_DIR/log/daily.log)
   Processes:      SSCN_VAR_DIR=$SSCN_VAR_DIR .venv/bin/supervisorctl -c deploy/supervisord.conf status
 ${extra}
   Press Ctrl-C to stop.

@@ -113,3 +113,24 @@ def test_forever_stops_when_asked(sessions):
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert len(job.calls) <= 1
+
+
+def test_sscn_daily_once_runs_the_suggestions_then_nothing_is_due(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from bot.ledger.lookups import record_lookup
+    from tests.support.kb import default_kb
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.setenv("SSCN_DATABASE_URL", url)
+    monkeypatch.setenv("SSCN_KB_DIR", str(default_kb(tmp_path / "kb")))
+    monkeypatch.setenv("SSCN_DAILY_AT", "00:00")
+    assert main(["db", "upgrade"]) == 0
+    engine = make_engine(url)
+    for text in ("cara ganti foto profil sscasn", "gmn ganti foto profil sscasn min"):
+        record_lookup(make_sessionmaker(engine), "telegram", None, text, conversation_id="t:1")
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["daily", "--once"]) == 0
+    assert "suggestions: ok: 1 open suggestions, 2 questions" in capsys.readouterr().out
+    assert main(["daily", "--once"]) == 0
+    assert "nothing due" in capsys.readouterr().out

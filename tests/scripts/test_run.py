@@ -78,7 +78,14 @@ def test_make_run_restarts_what_dies_and_stops_everything(run_script, tmp_path):
     wait_until_up(f"{rasa}/")
     assert run_script.pid("rasa") != rasa_pid
 
-    children = [run_script.pid(name) for name in ("actions", "rasa", "console")]
+    # The daily jobs ran at start (no run for today yet) and logged it.
+    deadline = time.monotonic() + 60
+    daily_log = var / "log" / "daily.log"
+    while "Daily job suggestions" not in daily_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "Daily job suggestions" in daily_log.read_text()
+
+    children = [run_script.pid(name) for name in ("actions", "rasa", "console", "daily")]
     os.killpg(run_script.process.pid, signal.SIGINT)
     run_script.process.wait(timeout=60)
     run_script.wait_for_line("Stopped.", timeout=5)
