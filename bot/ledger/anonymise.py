@@ -160,7 +160,12 @@ def cases(
     condition = and_(condition, Case.conversation_id.not_like(PSEUDONYM_LIKE))
     counts = {"cases": 0, "case_events": 0, "deliveries": 0}
     if dry_run:
+        chosen = select(Case.id).where(condition).scalar_subquery()
         counts["cases"] = _count(sessions, Case, condition)
+        counts["case_events"] = _count(
+            sessions, CaseEvent, and_(CaseEvent.case_id.in_(chosen), _event_texts())
+        )
+        counts["deliveries"] = _count(sessions, Delivery, Delivery.case_id.in_(chosen))
         return counts
     last = 0
     while True:
@@ -189,6 +194,17 @@ def _cleared(column) -> ColumnElement:
     )
 
 
+def _event_texts() -> ColumnElement:
+    """History events holding a text that is not cleared yet."""
+    return and_(
+        CaseEvent.type.not_in([e.value for e in KEPT_EVENTS]),
+        or_(
+            and_(CaseEvent.old.is_not(None), CaseEvent.old.not_in(_SETTLED)),
+            and_(CaseEvent.new.is_not(None), CaseEvent.new.not_in(_SETTLED)),
+        ),
+    )
+
+
 def _anonymise_case(session, pseudonyms: Pseudonyms, case: Case, note) -> dict[str, int]:
     conversation = pseudonyms.of(case.conversation_id)
     case.summary = MARKER
@@ -196,17 +212,9 @@ def _anonymise_case(session, pseudonyms: Pseudonyms, case: Case, note) -> dict[s
     case.nik_encrypted = case.contact_encrypted = case.registration_number = None
     case.channel_user = pseudonyms.of(case.channel_user)
     case.conversation_id = conversation
-    texts = or_(
-        and_(CaseEvent.old.is_not(None), CaseEvent.old.not_in(_SETTLED)),
-        and_(CaseEvent.new.is_not(None), CaseEvent.new.not_in(_SETTLED)),
-    )
     events = session.execute(
         update(CaseEvent)
-        .where(
-            CaseEvent.case_id == case.id,
-            CaseEvent.type.not_in([e.value for e in KEPT_EVENTS]),
-            texts,
-        )
+        .where(CaseEvent.case_id == case.id, _event_texts())
         .values(old=_cleared(CaseEvent.old), new=_cleared(CaseEvent.new))
         .execution_options(synchronize_session=False)
     ).rowcount

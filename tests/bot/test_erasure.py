@@ -4,6 +4,7 @@ nothing of them is left anywhere, the others are intact, the reports' totals equ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import pytest
@@ -20,6 +21,7 @@ from bot.ledger.service import NewCase
 from bot.privacy_audit import counts_of
 from bot.reports.figures import Period, build_report
 from bot.services import Services
+from devtools.postgres import scratch_schema
 from tests.support.applicants import (
     Applicant,
     Clock,
@@ -54,6 +56,7 @@ def applicants() -> dict[str, Applicant]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def world(request, tmp_path, monkeypatch):
+    stack = contextlib.ExitStack()
     """Three applicants: Budi (Telegram, resolved and rated case, a filing still in
     the outbox), Citra (web chat, open case taken over, a reply still to send), Dewi
     (X, no case)."""
@@ -67,7 +70,10 @@ def world(request, tmp_path, monkeypatch):
         var_dir=tmp_path,
     )
     services = Services(settings)
-    store = tracker_store(services, tmp_path, url if postgres else None, monkeypatch)
+    # PostgreSQL: the tracker store in a schema of its own, as in its own database.
+    tracker_schema = scratch_schema() if postgres else contextlib.nullcontext(None)
+    tracker_url = stack.enter_context(tracker_schema)
+    store = tracker_store(services, tmp_path, tracker_url, monkeypatch)
     data = Dataset(services, store, Clock(START))
     people = applicants()
     budi, citra, dewi = people.values()
@@ -88,6 +94,7 @@ def world(request, tmp_path, monkeypatch):
     store.engine.dispose()
     services.tracker_events.engine.dispose()
     services.engine.dispose()
+    stack.close()
 
 
 def everything(services) -> dict[str, list[str]]:
