@@ -215,3 +215,42 @@ def test_unusable_requests_are_refused(channel, user, message):
 def test_a_platform_id_and_a_conversation_id_name_the_same_conversation():
     assert subject("telegram", "5550001") == subject("Telegram", " telegram:5550001 ")
     assert subject("twitter", "4400112233") == "twitter:4400112233"
+
+
+def test_the_command_line_erases_with_the_configured_stores(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from channels.tracker_store import SQLTrackerStore
+    from tests.support.applicants import DOMAIN
+
+    env = {
+        "SSCN_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "SSCN_LEDGER_KEY": Fernet.generate_key().decode(),
+        "SSCN_TRACKER_DB": str(tmp_path / "tracker.db"),  # endpoints.yml: SQLite
+        "SSCN_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SSCN_VAR_DIR": str(tmp_path),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    upgrade(env["SSCN_DATABASE_URL"])
+    services = Services(Settings.from_env())
+    store = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=env["SSCN_TRACKER_DB"])
+    data = Dataset(services, store, Clock(START))
+    dewi = applicants()["dewi"]
+    data.conversation(dewi)
+    data.case(dewi)
+
+    assert main(["privacy", "erase", "--channel", "twitter", "--user", " ", "--by", "x"]) == 2
+    assert "Isi ID pengguna" in capsys.readouterr().err
+    code = main(
+        ["privacy", "erase", "--channel", "twitter", "--user", dewi.platform_id, "--by", "ops"]
+    )
+
+    assert code == 0
+    out, err = capsys.readouterr()
+    counts = dict(line.split() for line in out.splitlines())
+    assert int(counts["tracker_events"]) > 0 and counts["cases"] == "1"
+    assert dewi.tickets[0] in err and dewi.platform_id not in out + err
+    assert not leaks(services.engine, services.cipher, dewi.secrets)
+    assert not leaks(store.engine, services.cipher, dewi.secrets)
+    store.engine.dispose()
+    services.engine.dispose()

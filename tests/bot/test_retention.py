@@ -221,3 +221,40 @@ def test_a_purge_cut_short_is_finished_by_the_next(world):
 def test_retention_must_be_at_least_a_day():
     with pytest.raises(ValueError, match="at least 1 day"):
         RetentionPolicy(0, 730, 180)
+
+
+def test_the_command_line_purges_and_counts_in_a_dry_run(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from channels.tracker_store import SQLTrackerStore
+    from tests.support.applicants import DOMAIN
+
+    env = {
+        "SSCN_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "SSCN_LEDGER_KEY": Fernet.generate_key().decode(),
+        "SSCN_TRACKER_DB": str(tmp_path / "tracker.db"),  # endpoints.yml: SQLite
+        "SSCN_VAR_DIR": str(tmp_path),
+        "SSCN_RETAIN_TRANSCRIPT_DAYS": "30",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    upgrade(env["SSCN_DATABASE_URL"])
+    services = Services(Settings.from_env())
+    store = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=env["SSCN_TRACKER_DB"])
+    data = Dataset(services, store, Clock(dt.datetime.now(dt.timezone.utc) - 31 * DAY))
+    hadi = dataclasses.replace(PEOPLE["hadi"], tickets=[])
+    data.conversation(hadi)
+
+    assert main(["privacy", "purge", "--dry-run"]) == 0
+    planned = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    assert planned["messages"] == "2" and int(planned["tracker_events"]) > 0
+    assert leaks(store.engine, services.cipher, (hadi.name,))  # nothing changed yet
+    assert main(["privacy", "purge"]) == 0
+    done = dict(line.split() for line in capsys.readouterr().out.splitlines())
+
+    assert done == planned
+    assert not leaks(store.engine, services.cipher, hadi.secrets)
+    monkeypatch.setenv("SSCN_RETAIN_TRANSCRIPT_DAYS", "0")
+    assert main(["privacy", "purge"]) == 1
+    assert "at least 1 day" in capsys.readouterr().err
+    store.engine.dispose()
+    services.engine.dispose()
