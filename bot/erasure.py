@@ -16,6 +16,7 @@ A store added later adds one line there.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -216,10 +217,16 @@ def erase(
     now = now or dt.datetime.now(dt.timezone.utc)
     tickets = preview(services, conversation).tickets
     counts: dict[str, int] = {}
-    for step in erasure_steps(services, actor, now):
-        done = step.forget(conversation)
-        counts.update(done if isinstance(done, dict) else {step.name: done})
     digest = services.pseudonyms.digest(conversation)
     channel = conversation.split(SEPARATOR, 1)[0]
+    try:
+        for step in erasure_steps(services, actor, now):
+            done = step.forget(conversation)
+            counts.update(done if isinstance(done, dict) else {step.name: done})
+    except Exception as error:  # audit what was done; running the request again finishes it
+        with contextlib.suppress(Exception):
+            unfinished = f"TIDAK SELESAI ({type(error).__name__}); {reason}"
+            record(services.sessions, now, actor, ERASE, counts, channel, digest, unfinished)
+        raise
     record(services.sessions, now, actor, ERASE, counts, channel, digest, reason)
     return ErasureResult(channel, digest, counts, tickets)

@@ -103,6 +103,12 @@ class PurgeResult:
     def total(self) -> int:
         return sum(count or 0 for count in self.counts.values())
 
+    def summary(self) -> str:
+        """One line for the daily job's log."""
+        verb = "would anonymise" if self.dry_run else "anonymised"
+        parts = ", ".join(f"{store} {count}" for store, count in self.counts.items() if count)
+        return f"{verb} {self.total} row(s)" + (f" ({parts})" if parts else "")
+
 
 def purge_steps(services: Services) -> list[PurgeStep]:
     """The stores a purge goes through, in order. Add a store with one line."""

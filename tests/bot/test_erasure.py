@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.desk_deliveries import FAILED, PENDING
 from bot.erasure import ErasureRefused, conversation_of_ticket, erase, preview, subject
 from bot.ledger.anonymise import CANCELLED, ERASURE_NOTE
+from bot.ledger.db import UNAVAILABLE
 from bot.ledger.migrate import upgrade
 from bot.ledger.models import Delivery, PrivacyAudit
 from bot.ledger.service import NewCase
@@ -254,3 +255,26 @@ def test_the_command_line_erases_with_the_configured_stores(tmp_path, monkeypatc
     assert not leaks(store.engine, services.cipher, dewi.secrets)
     store.engine.dispose()
     services.engine.dispose()
+
+
+def test_an_erasure_cut_short_is_audited_and_finished_when_run_again(world):
+    from bot.tracker_events import TrackerEvents
+    from devtools.net import free_port
+
+    services, _store, _data, people = world
+    budi = people["budi"]
+    reachable = services.tracker_events
+    services.tracker_events = TrackerEvents.from_url(
+        f"postgresql+psycopg2://postgres@127.0.0.1:{free_port()}/none", connect_timeout=1
+    )
+    with pytest.raises(UNAVAILABLE):
+        erase(services, "telegram", budi.platform_id, "sari", "surat 9")
+    with services.sessions() as session:
+        audit = session.query(PrivacyAudit).one()
+    assert audit.reason.startswith("TIDAK SELESAI (OperationalError)")
+    assert counts_of(audit) == {"outbox": 1}
+    services.tracker_events = reachable
+
+    erase(services, "telegram", budi.platform_id, "sari", "surat 9")
+
+    assert secrets_left(services, budi) == set()
