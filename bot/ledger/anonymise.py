@@ -12,7 +12,6 @@ selected again, so a run cut short is finished by the next one.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from sqlalchemy import and_, func, literal, null, or_, select, update
 from sqlalchemy import case as sql_case
@@ -69,11 +68,12 @@ def _batches(sessions: sessionmaker, model, condition: ColumnElement, apply, bat
         last = rows[-1].id
 
 
-def _by_conversation(rows) -> dict[str | None, list[int]]:
-    grouped: dict[str | None, list[int]] = defaultdict(list)
-    for row in rows:
-        grouped[row.conversation_id].append(row.id)
-    return grouped
+def _pseudonymised(column, rows, pseudonyms: Pseudonyms) -> ColumnElement:
+    """``column`` mapped to the pseudonyms of the rows' conversations (one statement
+    per batch); NULL stays NULL."""
+    conversations = {row.conversation_id for row in rows} - {None}
+    mapping = {conversation: pseudonyms.of(conversation) for conversation in conversations}
+    return sql_case(mapping, value=column, else_=column) if mapping else column
 
 
 def _count(sessions: sessionmaker, model, condition: ColumnElement) -> int:
@@ -94,18 +94,17 @@ def messages(
         return _count(sessions, Message, condition)
 
     def apply(session, rows) -> None:
-        for conversation, ids in _by_conversation(rows).items():
-            session.execute(
-                update(Message)
-                .where(Message.id.in_(ids))
-                .values(
-                    text=MARKER,
-                    note=None,
-                    external_id=None,
-                    conversation_id=pseudonyms.of(conversation),
-                )
-                .execution_options(synchronize_session=False)
+        session.execute(
+            update(Message)
+            .where(Message.id.in_([row.id for row in rows]))
+            .values(
+                text=MARKER,
+                note=None,
+                external_id=None,
+                conversation_id=_pseudonymised(Message.conversation_id, rows, pseudonyms),
             )
+            .execution_options(synchronize_session=False)
+        )
 
     return _batches(sessions, Message, condition, apply, batch)
 
@@ -131,15 +130,15 @@ def lookups(
         return _count(sessions, KbLookup, condition)
 
     def apply(session, rows) -> None:
-        for conversation, ids in _by_conversation(rows).items():
-            session.execute(
-                update(KbLookup)
-                .where(KbLookup.id.in_(ids))
-                .values(
-                    text=None, conversation_id=pseudonyms.of(conversation) if conversation else None
-                )
-                .execution_options(synchronize_session=False)
+        session.execute(
+            update(KbLookup)
+            .where(KbLookup.id.in_([row.id for row in rows]))
+            .values(
+                text=None,
+                conversation_id=_pseudonymised(KbLookup.conversation_id, rows, pseudonyms),
             )
+            .execution_options(synchronize_session=False)
+        )
 
     return _batches(sessions, KbLookup, condition, apply, batch)
 

@@ -214,7 +214,7 @@ def test_a_purge_cut_short_is_finished_by_the_next(world):
         event.remove(services.engine, "before_execute", fail_third)
     with services.sessions() as session:
         done = session.execute(select(Message).where(Message.text == anonymise.MARKER)).all()
-    assert len(done) == 4  # two batches (one update per conversation) were committed
+    assert len(done) == 4  # the first two batches (one update each) were committed
     assert purge(services, NOW).counts["messages"] == expected - 4
 
 
