@@ -87,7 +87,9 @@ def subject(channel: str, user: str) -> str:
         raise ErasureRefused("ID pengguna tidak sah.")
     prefix = f"{channel}{SEPARATOR}"
     found = user if user.startswith(prefix) else conversation_id(channel, user)
-    if found == prefix or is_pseudonym(found):
+    if found == prefix:
+        raise ErasureRefused("Isi ID pengguna atau percakapan.")
+    if is_pseudonym(found):
         raise ErasureRefused("ID ini sudah dianonimkan.")
     rest = found[len(prefix) :]
     if SEPARATOR in rest and rest.split(SEPARATOR, 1)[0] in CHANNELS:

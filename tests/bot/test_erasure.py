@@ -205,7 +205,7 @@ def test_rasa_starts_afresh_when_the_applicant_writes_again(world):
         ("telegram", "12\n34", "ID pengguna tidak sah."),
         ("webchat", "telegram:5550001", "ID percakapan ini milik kanal lain."),
         ("telegram", "telegram:anon-" + "0" * 32, "ID ini sudah dianonimkan."),
-        ("telegram", "telegram:", "ID ini sudah dianonimkan."),
+        ("telegram", "telegram:", "Isi ID pengguna atau percakapan."),
     ],
 )
 def test_unusable_requests_are_refused(channel, user, message):
