@@ -258,3 +258,22 @@ def test_the_command_line_purges_and_counts_in_a_dry_run(tmp_path, monkeypatch, 
     assert "at least 1 day" in capsys.readouterr().err
     store.engine.dispose()
     services.engine.dispose()
+
+
+def test_rejected_outbox_filings_go_after_the_transcript_retention(tmp_path):
+    import os
+
+    from bot.ledger.outbox import Outbox
+    from bot.retention import purge_rejected
+
+    outbox = Outbox(tmp_path / "outbox", None)
+    outbox.rejected_dir.mkdir(parents=True)
+    old, young = outbox.rejected_dir / "old.json", outbox.rejected_dir / "young.json"
+    for path, age in ((old, 91 * DAY), (young, 89 * DAY)):
+        path.write_text("{}")
+        moment = (NOW - age).timestamp()
+        os.utime(path, (moment, moment))
+    cutoff = NOW - 90 * DAY
+    assert purge_rejected(outbox, cutoff, dry_run=True) == 1 and old.exists()
+    assert purge_rejected(outbox, cutoff) == 1
+    assert not old.exists() and young.exists()
