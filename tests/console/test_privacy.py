@@ -76,6 +76,9 @@ def test_a_supervisor_erases_an_applicant_through_the_form(console):
         audit = db.execute(select(PrivacyAudit).order_by(PrivacyAudit.id.desc())).scalars().first()
     assert (audit.actor, audit.action, audit.channel) == ("sari", "erase", "webchat")
     assert NIK not in audit.reason and "[NIK]" in audit.reason
+    page = session.get(f"{console.url}/kasus/{ticket}", timeout=60)  # first one imports more
+    assert page.status_code == 200 and "[dihapus]" in page.text and NAME not in page.text
+    assert "data pemohon dihapus atas permintaan" in page.text
     listing = session.get(url, timeout=10).text
     assert "hapus atas permintaan" in listing and conversation not in listing
     again = session.get(url, params={"tiket": ticket}, timeout=10)
