@@ -104,9 +104,10 @@ class TrackerEvents:
         event is older, else those before its latest session start. How many."""
         if not self._exists():
             return 0
+        limit = cutoff.timestamp()
         whole: list[tuple[str, int]] = []
         partial: list[tuple[str, float]] = []
-        for sender, threshold, events in self._candidates(cutoff.timestamp()):
+        for sender, threshold, events in self._candidates(limit):
             if protected(sender):
                 continue
             if threshold is None:
@@ -118,8 +119,11 @@ class TrackerEvents:
             total += (
                 sum(events for _, events in senders)
                 if dry_run
-                else self._delete_while(
-                    lambda senders=senders: EVENTS.c.sender_id.in_([s for s, _ in senders])
+                else self._delete_while(  # a turn that just arrived keeps its events
+                    lambda senders=senders: (
+                        EVENTS.c.sender_id.in_([s for s, _ in senders])
+                        & (EVENTS.c.timestamp < limit)
+                    )
                 )
             )
         for sender, threshold in partial:
