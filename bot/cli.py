@@ -157,6 +157,19 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     daily.add_argument("--once", action="store_true", help="run what is due now, then exit")
     daily.set_defaults(handler=_daily)
 
+    privacy = commands.add_parser(
+        "privacy", help="retention and erasure of applicants' data (UU 27/2022)"
+    ).add_subparsers(title="privacy")
+    purge = privacy.add_parser("purge", help="anonymise what is past its retention (daily)")
+    purge.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    purge.set_defaults(handler=_privacy_purge)
+    erase = privacy.add_parser("erase", help="erase one applicant's data on request")
+    erase.add_argument("--channel", required=True, choices=REPORT_CHANNELS)
+    erase.add_argument("--user", required=True, help="platform id or conversation id")
+    erase.add_argument("--by", default="operator", help="who handles the request (audited)")
+    erase.add_argument("--reason", default="", help="e.g. the request's reference (audited)")
+    erase.set_defaults(handler=_privacy_erase)
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )
@@ -473,6 +486,43 @@ def _cases_assign(args: argparse.Namespace, services: Services) -> int:
         print(f"sscn cases assign: {error}", file=sys.stderr)
         return 1
     print(f"{case.ticket}: assigned to {case.unit.name}")
+    return 0
+
+
+def _privacy_purge(args: argparse.Namespace, services: Services) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.retention import purge
+
+    try:
+        result = purge(services, dry_run=args.dry_run)
+    except (SQLAlchemyError, ValueError) as error:
+        print(f"sscn privacy purge: {error}", file=sys.stderr)
+        return 1
+    verb = "would anonymise" if result.dry_run else "anonymised"
+    for store, count in result.counts.items():
+        print(f"{store:16s} {'?' if count is None else count}")
+    print(f"{verb} {result.total} row(s) older than their retention", file=sys.stderr)
+    return 0
+
+
+def _privacy_erase(args: argparse.Namespace, services: Services) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.erasure import ErasureRefused, erase
+
+    try:
+        result = erase(services, args.channel, args.user, args.by, args.reason)
+    except ErasureRefused as error:
+        print(f"sscn privacy erase: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(f"sscn privacy erase: {error}", file=sys.stderr)
+        return 1
+    for store, count in result.counts.items():
+        print(f"{store:16s} {count}")
+    tickets = ", ".join(result.tickets) or "no case"
+    print(f"erased ({tickets}); audit subject {result.subject_hash}", file=sys.stderr)
     return 0
 
 

@@ -106,6 +106,10 @@ class Settings:
     db_connect_timeout: int = setting("SSCN_DB_CONNECT_TIMEOUT", "3", _integer)
     tracker_db: str = setting("SSCN_TRACKER_DB", "var/tracker.db")
     ledger_key: str = setting("SSCN_LEDGER_KEY", secret=True)
+    # Retention of applicants' data (UU 27/2022; bot/retention.py), in days.
+    retain_transcript_days: int = setting("SSCN_RETAIN_TRANSCRIPT_DAYS", "90", _integer)
+    retain_closed_case_days: int = setting("SSCN_RETAIN_CLOSED_CASE_DAYS", "730", _integer)
+    retain_question_days: int = setting("SSCN_RETAIN_QUESTION_DAYS", "180", _integer)
     # --- Servers ------------------------------------------------------------
     rasa_host: str = setting("SSCN_RASA_HOST", "127.0.0.1")
     rasa_port: int = setting("SSCN_RASA_PORT", "5005", _integer)

@@ -144,14 +144,19 @@ class DailyRunner:
 
 
 def standard_jobs(services: Services) -> list[DailyJob]:
-    """The jobs `make run` schedules: FAQ suggestions of the last 7 days."""
+    """The jobs `make run` schedules: FAQ suggestions of the last 7 days, then the
+    privacy purge (what is past its retention, bot/retention.py)."""
     from bot.kb.suggestions import refresh_daily
+    from bot.retention import purge
 
     def suggestions(now: dt.datetime) -> str:
         found = refresh_daily(services, now.astimezone(services.settings.timezone).date())
         return f"{len(found)} open suggestions, {sum(s.size for s in found)} questions"
 
-    return [DailyJob("suggestions", suggestions)]
+    def privacy_purge(now: dt.datetime) -> str:
+        return purge(services, now).summary()
+
+    return [DailyJob("suggestions", suggestions), DailyJob("privacy_purge", privacy_purge)]
 
 
 def runner_for(services: Services) -> DailyRunner:

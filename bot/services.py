@@ -28,8 +28,10 @@ from bot.ledger.messages import MessageLog
 from bot.ledger.outbox import Outbox
 from bot.ledger.service import Ledger
 from bot.nlu_data import Example, examples_by_intent, read_examples
+from bot.pseudonyms import Pseudonyms, ledger_secret
 from bot.seasons import SeasonStore
 from bot.topics import TopicClassifier
+from bot.tracker_events import TrackerEvents, tracker_url
 from bot.unit_directory import UnitDirectory
 
 # Intents whose examples are certainly not FAQ questions: negatives when the
@@ -119,6 +121,18 @@ class Services:
     def intake(self) -> IntakeDesk:
         """Files the bot's cases, spooling them in the outbox while the ledger is down."""
         return IntakeDesk(self.ledger, self.outbox, self.settings.outbox_retry_seconds)
+
+    @cached_property
+    def pseudonyms(self) -> Pseudonyms:
+        """Keyed pseudonyms of conversation ids (erasure, retention), from the ledger key."""
+        self.cipher  # noqa: B018 (creates the development key when SSCN_LEDGER_KEY is unset)
+        return Pseudonyms(ledger_secret(self.settings))
+
+    @cached_property
+    def tracker_events(self) -> TrackerEvents | None:
+        """Rasa's tracker store as the endpoints file configures it (None: not SQL)."""
+        url = tracker_url(self.settings)
+        return TrackerEvents.from_url(url, self.settings.db_connect_timeout) if url else None
 
     # --- Knowledge and language -------------------------------------------
     @cached_property

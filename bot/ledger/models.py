@@ -295,3 +295,19 @@ class KbSuggestionLock(Base):
     __tablename__ = "kb_suggestion_lock"
     id = Column(Integer, primary_key=True)
     touched_at = Column(UTCDateTime, nullable=False)
+
+
+class PrivacyAudit(Base):
+    """One erasure request handled or one retention purge run (UU 27/2022): who, when,
+    what was anonymised per store. The applicant is named only by a keyed hash of the
+    conversation id (bot/pseudonyms.py), never by the id itself."""
+
+    __tablename__ = "privacy_audit"
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, index=True)
+    actor = Column(String(100), nullable=False)  # console username, --by, or "retensi"
+    action = Column(String(10), nullable=False)  # erase | purge
+    channel = Column(String(20))  # erase only
+    subject_hash = Column(String(64))  # erase only: keyed hash of the conversation id
+    counts = Column(Text, nullable=False)  # JSON {store: rows}
+    reason = Column(Text)  # personal data redacted

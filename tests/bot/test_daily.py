@@ -115,7 +115,9 @@ def test_forever_stops_when_asked(sessions):
     assert len(job.calls) <= 1
 
 
-def test_sscn_daily_once_runs_the_suggestions_then_nothing_is_due(tmp_path, monkeypatch, capsys):
+def test_sscn_daily_once_runs_suggestions_and_purge_then_nothing_is_due(
+    tmp_path, monkeypatch, capsys
+):
     from bot.cli import main
     from bot.ledger.lookups import record_lookup
     from tests.support.kb import default_kb
@@ -124,6 +126,9 @@ def test_sscn_daily_once_runs_the_suggestions_then_nothing_is_due(tmp_path, monk
     monkeypatch.setenv("SSCN_DATABASE_URL", url)
     monkeypatch.setenv("SSCN_KB_DIR", str(default_kb(tmp_path / "kb")))
     monkeypatch.setenv("SSCN_DAILY_AT", "00:00")
+    monkeypatch.setenv("SSCN_TRACKER_DB", str(tmp_path / "tracker.db"))
+    monkeypatch.setenv("SSCN_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("SSCN_OUTBOX_DIR", str(tmp_path / "outbox"))
     assert main(["db", "upgrade"]) == 0
     engine = make_engine(url)
     for text in ("cara ganti foto profil sscasn", "gmn ganti foto profil sscasn min"):
@@ -131,6 +136,8 @@ def test_sscn_daily_once_runs_the_suggestions_then_nothing_is_due(tmp_path, monk
     engine.dispose()
     capsys.readouterr()
     assert main(["daily", "--once"]) == 0
-    assert "suggestions: ok: 1 open suggestions, 2 questions" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "suggestions: ok: 1 open suggestions, 2 questions" in out
+    assert "privacy_purge: ok: " in out
     assert main(["daily", "--once"]) == 0
     assert "nothing due" in capsys.readouterr().out
