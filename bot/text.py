@@ -45,7 +45,8 @@ SLANG: dict[str, str] = load_lexicon()
 URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _NON_WORD = re.compile(r"[^\w\s\-/]", re.UNICODE)
-_REPEAT = re.compile(r"(\w)\1{2,}")  # "tolonggg" -> "tolong"
+# "tolonggg" -> "tolong"; "PPPK" is a word, not a repeat.
+_REPEAT = re.compile(r"(?<![^\W\d_])pppk(?![^\W\d_])|(\w)\1{2,}")
 _SPACES = re.compile(r"\s+")
 
 
@@ -56,7 +57,7 @@ def normalize(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = text.replace("#", " ")
     text = _NON_WORD.sub(" ", text)
-    text = _REPEAT.sub(r"\1", text)
+    text = _REPEAT.sub(lambda match: match.group(1) or match.group(0), text)
     return _SPACES.sub(" ", " ".join(_expand(text.split()))).strip()
 
 

@@ -87,3 +87,9 @@ def test_kamus_alay_is_the_base_without_short_forms_kept_words_or_our_overrides(
     assert lexicon["gmn"] == "bagaimana"  # ours wins
     assert "a b" not in lexicon  # only single-word forms of the base
     assert normalize("nilai pg skd, file 2 mb, bkn pusat") == "nilai pg skd file 2 mb bkn pusat"
+
+
+def test_pppk_is_a_word_not_a_repeated_letter():
+    assert normalize("Daftar PPPK 2024 kapan?") == "daftar pppk 2024 kapan"
+    assert normalize("info pppk2024 dong").startswith("info pppk2024")
+    assert normalize("tolonggg") == "tolong"
