@@ -144,6 +144,20 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", help="one batch, then exit")
     poll.set_defaults(handler=_lazy("channels.telegram.cli", "poll"))
 
+    broadcast = commands.add_parser(
+        "broadcast", help="announcements to Telegram subscribers"
+    ).add_subparsers(title="broadcast")
+    broadcast_list = broadcast.add_parser("list", help="announcements, newest first")
+    broadcast_list.set_defaults(handler=_lazy("channels.telegram.broadcast_cli", "list_broadcasts"))
+    broadcast_show = broadcast.add_parser("show", help="one announcement: progress and errors")
+    broadcast_show.add_argument("id", type=int)
+    broadcast_show.set_defaults(handler=_lazy("channels.telegram.broadcast_cli", "show"))
+    resume = broadcast.add_parser(
+        "resume", help="send an announcement in the foreground (after a crash, no console)"
+    )
+    resume.add_argument("id", type=int)
+    resume.set_defaults(handler=_lazy("channels.telegram.broadcast_cli", "resume"))
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.agents import AgentStore, ThrottlePolicy
+from bot.announcements.broadcasts import Broadcasts
+from bot.announcements.subscriptions import Subscriptions
 from bot.config import Settings, current_settings
 from bot.desk import CaseDesk
 from bot.desk_deliveries import ApplicantPort, Deliveries
@@ -118,6 +120,16 @@ class Services:
     def intake(self) -> IntakeDesk:
         """Files the bot's cases, spooling them in the outbox while the ledger is down."""
         return IntakeDesk(self.ledger, self.outbox, self.settings.outbox_retry_seconds)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        """Who gets announcements on Telegram (``/langganan``, ``/berhenti``)."""
+        return Subscriptions(self.sessions)
+
+    @cached_property
+    def broadcasts(self) -> Broadcasts:
+        """Announcements Humas composes; their recipients, sending and counters."""
+        return Broadcasts(self.sessions, lambda entry: self.knowledge_base.current().entry(entry))
 
     # --- Knowledge and language -------------------------------------------
     @cached_property
