@@ -312,7 +312,9 @@ class Broadcasts:
         )
         with self._sessions() as session, session.begin():
             return session.execute(
-                delete(BroadcastRecipient).where(BroadcastRecipient.broadcast_id.in_(finished))
+                delete(BroadcastRecipient)
+                .where(BroadcastRecipient.broadcast_id.in_(finished))
+                .execution_options(synchronize_session=False)
             ).rowcount
 
     # --- The worker -------------------------------------------------------------

@@ -171,6 +171,11 @@ class BroadcastWorker:
 
     async def run(self, broadcast_id: int) -> Outcome:
         """Send the broadcast until done, paused, cancelled or its lease is lost."""
+        view = await self._db(self._store.get, broadcast_id)
+        if view is None:
+            return Outcome(broadcast_id, STOPPED)
+        # Rendering may load the knowledge base (seconds): before the lease runs.
+        message = await self._db(self._store.rendered, view)
         if not await self._db(self._store.acquire, broadcast_id, self._owner, self._lease):
             return Outcome(broadcast_id, BUSY)
         try:
@@ -181,8 +186,6 @@ class BroadcastWorker:
                     broadcast_id,
                     abandoned,
                 )
-            view = await self._db(self._store.get, broadcast_id)
-            message = await self._db(self._store.rendered, view)
             self._halt = None
             ending = await self._send_all(broadcast_id, message)
             return Outcome(broadcast_id, ending, abandoned, self._halt)

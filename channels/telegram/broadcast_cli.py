@@ -8,7 +8,7 @@ import sys
 import time
 
 from bot.announcements.broadcasts import DRAFT, PAUSED, SENDING, BroadcastView
-from bot.announcements.sending import BUSY, HALTED, BroadcastWorker
+from bot.announcements.sending import BUSY, HALTED, LOST, BroadcastWorker
 from bot.services import Services
 from channels.telegram.broadcast import MissingToken, telegram_worker
 
@@ -96,7 +96,7 @@ async def _run(worker: BroadcastWorker, services: Services, broadcast_id: int) -
     if outcome.ending == HALTED:
         print(f"sscn: {outcome.error}", file=sys.stderr)
         return 2
-    if outcome.ending == BUSY:
+    if outcome.ending in (BUSY, LOST):
         print("Proses lain masih mengirim pengumuman ini.", file=sys.stderr)
         return 1
     return 0

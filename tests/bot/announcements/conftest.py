@@ -8,18 +8,9 @@ import pytest
 
 from bot.announcements.broadcasts import Broadcasts
 from bot.announcements.subscriptions import Subscriptions
-from bot.kb.schema import Entry
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.models import Base
-
-ENTRY = Entry(
-    id="jadwal_skd",
-    title="Jadwal SKD",
-    questions=("kapan skd",),
-    answer="SKD dimulai pekan depan; lihat jadwal di akun SSCASN.",
-    short_answer="SKD dimulai pekan depan.",
-    source_file="jadwal.yml",
-)
+from tests.support.announcements import ENTRY
 
 
 class Clock:
