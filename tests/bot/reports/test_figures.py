@@ -136,7 +136,14 @@ def test_cli_formats(world, database_url, tmp_path, monkeypatch, capsys):
     import json
 
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"period", "channel", "messages", "knowledge_base", "cases"}
+    assert set(report) == {
+        "period",
+        "channel",
+        "messages",
+        "knowledge_base",
+        "cases",
+        "announcements",
+    }
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     text = (tmp_path / "out" / "report.txt").read_text()
     assert "Status aduan (SP4N-LAPOR!): total 1" in text
