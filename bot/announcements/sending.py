@@ -46,6 +46,7 @@ from bot.announcements.message import Rendered
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_IN_FLIGHT = 8
+TELEGRAM_MAX_RATE = 30.0  # messages per second overall; a higher setting is capped
 MAX_FLOOD_RETRIES = 10  # 429s for one recipient before it counts as failed
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF_SECONDS = 1.0
@@ -153,7 +154,7 @@ class BroadcastWorker:
         self._owner = owner or worker_name()
         self._monotonic = monotonic
         self._sleep = sleep
-        self._pacer = Pacer(rate, monotonic, sleep)
+        self._pacer = Pacer(min(rate, TELEGRAM_MAX_RATE), monotonic, sleep)
         self._last_to_chat: dict[str, float] = {}
         self._on_progress = on_progress
         self._halt: str | None = None
