@@ -6,6 +6,8 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import requests
+
 from bot.announcements.subscriptions import Subscriptions
 from bot.ledger.db import make_engine, make_sessionmaker
 from tests.support.console import PASSWORD
@@ -24,12 +26,16 @@ def compose(session, url, csrf, **fields):
     return session.post(f"{url}/humas/pengumuman", data={**data, **fields}, timeout=20)
 
 
-def test_agents_are_refused(console):
+def test_agents_are_refused_supervisors_let_in(console):
     session, csrf = console.session_of("ani")
     assert session.get(f"{console.url}/humas/pengumuman", timeout=10).status_code == 403
     assert session.get(f"{console.url}/api/pengumuman/1", timeout=10).status_code == 403
     reply = compose(session, console.url, csrf)
     assert reply.status_code == 403
+    supervisor, _ = console.session_of("sari")
+    page = supervisor.get(f"{console.url}/humas/pengumuman", timeout=10)
+    assert page.status_code == 200 and "Tulis pengumuman baru" in page.text
+    assert requests.get(f"{console.url}/api/pengumuman/1", timeout=10).status_code == 401
 
 
 def test_compose_preview_send_and_follow_the_progress(telegram_console, fake_telegram):
