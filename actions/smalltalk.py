@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import GuardedAction, latest_intent
+from actions.subscriptions import offer_on_start
 from bot.out_of_scope import pointer_for
 
 
@@ -19,7 +20,10 @@ class ActionSmalltalk(GuardedAction):
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(response=f"utter_{latest_intent(tracker)}")
+        intent = latest_intent(tracker)
+        dispatcher.utter_message(response=f"utter_{intent}")
+        if intent == "greeting":
+            await offer_on_start(dispatcher, tracker)
         return [SlotSet("awaiting", None)]
 
 

@@ -170,6 +170,20 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     erase.add_argument("--reason", default="", help="e.g. the request's reference (audited)")
     erase.set_defaults(handler=_privacy_erase)
 
+    broadcast = commands.add_parser(
+        "broadcast", help="announcements to Telegram subscribers"
+    ).add_subparsers(title="broadcast")
+    broadcast_list = broadcast.add_parser("list", help="announcements, newest first")
+    broadcast_list.set_defaults(handler=_lazy("channels.telegram.broadcast_cli", "list_broadcasts"))
+    broadcast_show = broadcast.add_parser("show", help="one announcement: progress and errors")
+    broadcast_show.add_argument("id", type=int)
+    broadcast_show.set_defaults(handler=_lazy("channels.telegram.broadcast_cli", "show"))
+    resume = broadcast.add_parser(
+        "resume", help="send an announcement in the foreground (after a crash, no console)"
+    )
+    resume.add_argument("id", type=int)
+    resume.set_defaults(handler=_lazy("channels.telegram.broadcast_cli", "resume"))
+
     classify = commands.add_parser(
         "classify", help="classify messages (one per line) as JSON lines"
     )

@@ -151,6 +151,8 @@ class Settings:
     telegram_webhook_url: str = setting("TELEGRAM_WEBHOOK_URL")
     telegram_api_base_url: str = setting("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
     telegram_poll_timeout: int = setting("TELEGRAM_POLL_TIMEOUT", "50", _integer)
+    broadcast_rate: float = setting("SSCN_BROADCAST_RATE", "25", _number)
+    broadcast_lease_seconds: float = setting("SSCN_BROADCAST_LEASE_SECONDS", "30", _number)
     # --- Agent console ----------------------------------------------------
     console_host: str = setting("SSCN_CONSOLE_HOST", "127.0.0.1")
     console_port: int = setting("SSCN_CONSOLE_PORT", "8080", _integer)

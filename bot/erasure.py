@@ -154,6 +154,7 @@ def erasure_steps(services: Services, actor: str, now: dt.datetime) -> list[Eras
         ErasureStep("kb_lookups", lookups),
         ErasureStep("cases", cases),  # with their case_events and deliveries
         ErasureStep("messages", messages),
+        ErasureStep("announcements", services.broadcasts.forget),  # subscriber, recipients
     ]
 
 

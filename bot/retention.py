@@ -141,6 +141,9 @@ def purge_steps(services: Services) -> list[PurgeStep]:
     def lookups(cutoffs: Cutoffs, dry_run: bool) -> int:
         return anonymise.lookups(sessions, pseudonyms, KbLookup.at < cutoffs.questions, dry_run)
 
+    def announcements(cutoffs: Cutoffs, dry_run: bool) -> int:
+        return services.broadcasts.purge_before(cutoffs.transcripts, dry_run)
+
     def rejected_filings(cutoffs: Cutoffs, dry_run: bool) -> int:
         return purge_rejected(services.outbox, cutoffs.transcripts, dry_run)
 
@@ -150,6 +153,7 @@ def purge_steps(services: Services) -> list[PurgeStep]:
         PurgeStep("messages", messages),
         PurgeStep("kb_lookups", lookups),
         PurgeStep("outbox_rejected", rejected_filings),
+        PurgeStep("announcements", announcements),  # recipients of finished broadcasts
     ]
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.agents import AgentStore, ThrottlePolicy
+from bot.announcements.broadcasts import Broadcasts
+from bot.announcements.subscriptions import Subscriptions
 from bot.config import Settings, current_settings
 from bot.desk import CaseDesk
 from bot.desk_deliveries import ApplicantPort, Deliveries
@@ -133,6 +135,16 @@ class Services:
         """Rasa's tracker store as the endpoints file configures it (None: not SQL)."""
         url = tracker_url(self.settings)
         return TrackerEvents.from_url(url, self.settings.db_connect_timeout) if url else None
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        """Who gets announcements on Telegram (``/langganan``, ``/berhenti``)."""
+        return Subscriptions(self.sessions)
+
+    @cached_property
+    def broadcasts(self) -> Broadcasts:
+        """Announcements Humas composes; their recipients, sending and counters."""
+        return Broadcasts(self.sessions, lambda entry: self.knowledge_base.current().entry(entry))
 
     # --- Knowledge and language -------------------------------------------
     @cached_property

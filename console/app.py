@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from bot.ledger.db import UNAVAILABLE
 from bot.services import Services
 from console.blueprints.admin import admin
+from console.blueprints.announcements import announcements
 from console.blueprints.auth import PUBLIC_PATHS, auth
 from console.blueprints.cases import cases, cases_api
 from console.blueprints.notify import notify
@@ -63,7 +64,17 @@ def create_app(services: Services | None = None, name: str = "sscn_console") -> 
     _configure(app, services)
     for asset in sorted((HERE / "static").iterdir()):  # each file: no directory to walk
         app.static(f"/static/{asset.name}", str(asset), name=f"static_{asset.stem}")
-    for blueprint in (auth, queue, cases, cases_api, admin, reports, notify, privacy):
+    for blueprint in (
+        auth,
+        queue,
+        cases,
+        cases_api,
+        admin,
+        reports,
+        notify,
+        privacy,
+        announcements,
+    ):
         app.blueprint(blueprint)
     _add_middleware(app)
     _add_error_handlers(app)

@@ -15,6 +15,7 @@ BOT_USER = {"id": 123456, "is_bot": True, "first_name": "SSCN Helpdesk", "userna
 
 
 UNAUTHORIZED = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+BLOCKED = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
 
 
 class BotApi:
@@ -68,12 +69,18 @@ class FakeTelegram(BotApi):
     every call.
 
     ``fail(method, retry_after)`` makes the next call of ``method`` answer 429 with
-    ``retry_after``.
+    ``retry_after``; ``block(chat_id)`` makes ``sendMessage`` to that chat answer 403
+    as for a user who blocked the bot; ``delay`` holds every ``sendMessage`` answer
+    that many seconds; ``arrivals`` has the monotonic time and chat of every
+    ``sendMessage`` request (refused ones too), to measure rates.
     """
 
     def __init__(self, token: str = TOKEN) -> None:
         super().__init__(token)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.arrivals: list[tuple[float, int]] = []
+        self.delay = 0.0
+        self._blocked: set[int] = set()
         self._failures: dict[str, list[int]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -87,6 +94,10 @@ class FakeTelegram(BotApi):
     def fail(self, method: str, retry_after: int) -> None:
         with self._lock:
             self._failures.setdefault(method, []).append(retry_after)
+
+    def block(self, chat_id: int) -> None:
+        with self._lock:
+            self._blocked.add(chat_id)
 
     def calls_to(self, method: str, chat_id: int | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -106,7 +117,14 @@ class FakeTelegram(BotApi):
         raise AssertionError(f"{method} to {chat_id}: {self.calls_to(method, chat_id)}")
 
     def _recorded_answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method == "sendMessage" and self.delay:
+            time.sleep(self.delay)
         with self._lock:
+            chat = int(params.get("chat_id") or 0) if method == "sendMessage" else None
+            if chat is not None:
+                self.arrivals.append((time.monotonic(), chat))
+                if chat in self._blocked:
+                    return 403, BLOCKED
             pending = self._failures.get(method)
             if pending:
                 retry_after = pending.pop(0)

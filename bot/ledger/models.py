@@ -311,3 +311,63 @@ class PrivacyAudit(Base):
     subject_hash = Column(String(64))  # erase only: keyed hash of the conversation id
     counts = Column(Text, nullable=False)  # JSON {store: rows}
     reason = Column(Text)  # personal data redacted
+
+
+class Subscriber(Base):
+    """A Telegram conversation that asked for announcements (``/langganan``).
+
+    ``state``: active | stopped (``/berhenti``) | inactive (the bot was blocked, the
+    chat is gone); ``reason`` says why it is not active."""
+
+    __tablename__ = "subscribers"
+    conversation_id = Column(String(200), primary_key=True)  # "telegram:<chat id>"
+    state = Column(String(20), nullable=False, index=True)
+    since = Column(UTCDateTime, nullable=False)  # when the state last changed
+    reason = Column(String(200))
+
+
+class Broadcast(Base):
+    """An announcement Humas composed, and how its sending went.
+
+    The counters are kept as recipients finish, so they outlive the recipient rows
+    (purged after retention) and the report's totals stay the same."""
+
+    __tablename__ = "broadcasts"
+    id = Column(Integer, primary_key=True)
+    title = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    kb_entry_id = Column(String(80))
+    created_by = Column(String(100), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    state = Column(String(20), nullable=False, index=True)  # draft|sending|paused|done|cancelled
+    started_at = Column(UTCDateTime)
+    finished_at = Column(UTCDateTime, index=True)
+    lease_owner = Column(String(100))  # the worker sending it now
+    lease_until = Column(UTCDateTime)  # renewed while it sends; free once past
+    recipients_count = Column(Integer, nullable=False, default=0)
+    sent_count = Column(Integer, nullable=False, default=0)
+    failed_count = Column(Integer, nullable=False, default=0)
+    blocked_count = Column(Integer, nullable=False, default=0)
+    unknown_count = Column(Integer, nullable=False, default=0)
+
+
+class BroadcastRecipient(Base):
+    """One subscriber a broadcast goes to (snapshot taken when it starts).
+
+    ``state``: pending | sending | sent | failed | blocked | unknown (it was being
+    sent when a worker died: never sent again, see bot/announcements/sending.py)."""
+
+    __tablename__ = "broadcast_recipients"
+    id = Column(Integer, primary_key=True)
+    broadcast_id = Column(Integer, ForeignKey("broadcasts.id"), nullable=False)
+    conversation_id = Column(String(200), nullable=False, index=True)
+    state = Column(String(20), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    error = Column(String(500))
+    sent_at = Column(UTCDateTime)
+    telegram_message_id = Column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "conversation_id", name="uq_broadcast_recipient"),
+        Index("ix_broadcast_recipients_state", "broadcast_id", "state", "id"),
+    )

@@ -32,6 +32,7 @@ from bot.ledger.messages import ANSWERED, FAILED, POSTED, SENT
 from bot.ledger.metrics import DAY, milestones_query
 from bot.ledger.models import Case, CaseEvent, KbLookup, Message
 from bot.ledger.service import Ledger
+from bot.reports.announcements import announcement_figures
 from bot.reports.clusters import cluster_questions
 from bot.reports.ikm import ikm
 from bot.seasons import SeasonCalendar
@@ -484,4 +485,5 @@ def build_report(
         "knowledge_base": knowledge_base_figures(sessions, period, channel),
         "cases": case_figures(ledger, sessions, period, channel),
         "stages": stage_figures(sessions, period, channel, seasons or SeasonCalendar(), entries),
+        "announcements": announcement_figures(sessions, period),
     }

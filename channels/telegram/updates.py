@@ -4,6 +4,7 @@ without running PTB's Application)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,9 @@ from telegram import Update
 
 # What reaches Rasa for /start (with or without a deep-link parameter).
 START_PAYLOAD = "/greeting"
+# Bot commands (also "/langganan@sscn_bot", as groups send them) and their payloads.
+COMMAND = re.compile(r"/([A-Za-z_]+)(?:@\w+)?(?:\s|$)")
+COMMANDS = {"start": START_PAYLOAD, "langganan": "/subscribe", "berhenti": "/unsubscribe"}
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,13 @@ def parse_update(data: dict[str, Any]) -> Incoming | None:
     sender = message.from_user.full_name if message.from_user else None
     common = (update.update_id, message.chat.id, message.chat.type == "private", sender)
     if message.text is not None:
-        text = message.text
-        if text == "/start" or text.startswith("/start "):
-            text = START_PAYLOAD
-        return Incoming(*common, "text", text=text, at=message.date)
+        return Incoming(*common, "text", text=command_payload(message.text), at=message.date)
     label = next((label for attr, label in MEDIA_LABELS if getattr(message, attr, None)), None)
     return Incoming(*common, "unsupported", text=label or "[pesan]", at=message.date)
+
+
+def command_payload(text: str) -> str:
+    """The payload of a bot command (``/start``, ``/langganan``, ``/berhenti``, with a
+    parameter or ``@botname``); any other text as it is."""
+    command = COMMAND.match(text)
+    return COMMANDS.get(command.group(1).lower(), text) if command else text

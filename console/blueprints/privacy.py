@@ -27,6 +27,7 @@ STORE_WORDS = {
     "deliveries": "Kiriman petugas",
     "messages": "Log pesan",
     "outbox_rejected": "Berkas outbox yang ditolak",
+    "announcements": "Langganan dan penerima pengumuman",
 }
 
 

@@ -127,6 +127,7 @@ def test_nothing_of_the_applicant_is_left_and_the_totals_are_equal(world):
     for who in people.values():
         assert secrets_left(services, who) >= set(who.secrets) - {who.nik}
     assert budi.nik in secrets_left(services, budi)  # the NIK: encrypted on the case
+    assert services.subscriptions.subscribe(budi.conversation)  # /langganan
     before = build_report(services.ledger, services.sessions, PERIOD)
 
     result = erase(services, "telegram", "5550001", "sari", "permintaan surel no. 12")
@@ -140,6 +141,8 @@ def test_nothing_of_the_applicant_is_left_and_the_totals_are_equal(world):
     assert result.counts["cases"] == 1 and result.counts["case_events"] >= 3
     assert result.counts["messages"] == 4 and result.counts["tracker_events"] > 0
     assert result.counts["kb_lookups"] == 4  # two with the conversation, two matched by text
+    assert result.counts["announcements"] == 1  # the subscription
+    assert services.subscriptions.state(budi.conversation) is None
     with services.sessions() as session:
         audit = session.query(PrivacyAudit).one()
     assert (audit.action, audit.actor, audit.channel) == ("erase", "sari", "telegram")

@@ -25,6 +25,7 @@ from bot.ledger.crypto import FieldCipher
 from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.migrate import upgrade
 from bot.ledger.service import Ledger, NewCase
+from devtools.fake_telegram import TOKEN
 from devtools.net import free_port
 from devtools.servers import LEDGER_KEY, VENV_BIN, wait_until_up
 from tests.support.console import PASSWORD
@@ -150,6 +151,12 @@ def secure_console(tmp_path_factory) -> Iterator[Console]:
 @pytest.fixture(scope="session")
 def proxied_console(tmp_path_factory) -> Iterator[Console]:
     yield from _serve(tmp_path_factory.mktemp("console-proxied"), SSCN_CONSOLE_TRUSTED_PROXY="1")
+
+
+@pytest.fixture
+def telegram_console(tmp_path, fake_telegram) -> Iterator[Console]:
+    """A console of the test's own that sends announcements to the fake Bot API."""
+    yield from _serve(tmp_path, TELEGRAM_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake_telegram.base_url)
 
 
 @pytest.fixture

@@ -260,7 +260,9 @@ def files_mentioning(directory: Path, needles: tuple[str, ...], cipher: FieldCip
 
 def totals(report: dict) -> dict:
     """A report without the texts of the unanswered-question clusters (which go with
-    the questions); every count, time and ticket stays."""
+    the questions) and without today's number of active subscribers (an erased
+    applicant is no longer one); every count, time and ticket of the period stays."""
     copy = json.loads(json.dumps(report, default=str))
     copy["knowledge_base"].pop("unanswered_clusters")
+    copy.get("announcements", {}).pop("active_subscribers", None)
     return copy

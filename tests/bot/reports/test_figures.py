@@ -137,7 +137,15 @@ def test_cli_formats(world, database_url, tmp_path, monkeypatch, capsys):
     import json
 
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"period", "channel", "messages", "knowledge_base", "cases", "stages"}
+    assert set(report) == {
+        "period",
+        "channel",
+        "messages",
+        "knowledge_base",
+        "cases",
+        "stages",
+        "announcements",
+    }
     assert report["stages"] == []  # the shipped season file has no stage in September 2026
     assert main([*args[:1], "--from", "2024-09-18", "--to", "2024-09-21", "--format", "json"]) == 0
     stages = json.loads(capsys.readouterr().out)["stages"]
