@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from bot.agents import ROLES
 from bot.config import Settings, SettingsError
 from bot.reports import REPORT_CHANNELS
 from bot.services import Services
@@ -94,7 +95,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     agents = commands.add_parser("agents", help="console accounts").add_subparsers(title="agents")
     add_agent = agents.add_parser("add", help="create an account (password asked, or stdin)")
     add_agent.add_argument("username")
-    add_agent.add_argument("--role", choices=("agent", "supervisor"), required=True)
+    add_agent.add_argument("--role", choices=ROLES, required=True)
     add_agent.add_argument("--name", help="display name (default: the username)")
     add_agent.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
