@@ -10,6 +10,7 @@ import requests
 import socketio
 
 from channels.outbound import Outbound, OutboundError
+from tests.support.socketio_client import close_client
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +43,7 @@ class Socket:
         self.client.emit("user_uttered", {"message": text, "session_id": session_id})
 
     def close(self) -> None:
-        self.client.disconnect()
+        close_client(self.client)
 
 
 def user_texts(bot, conversation: str) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from channels.outbound import Outbound, OutboundError
 from devtools.fake_telegram import text_update
+from tests.support.socketio_client import close_client
 from tests.support.telegram import post
 
 pytestmark = pytest.mark.integration
@@ -76,7 +77,7 @@ def test_an_agent_message_reaches_the_web_chat(running_bot):
         wait_until(lambda: agent_text in received)
         assert agent_text in received
     finally:
-        client.disconnect()
+        close_client(client)
 
 
 def test_a_rest_conversation_cannot_be_pushed_to(running_bot):

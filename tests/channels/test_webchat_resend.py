@@ -10,6 +10,8 @@ import time
 import pytest
 import socketio
 
+from tests.support.socketio_client import close_client
+
 pytestmark = pytest.mark.integration
 
 
@@ -42,7 +44,7 @@ class Page:
         return [event["text"] for event in events if event["event"] == "user"]
 
     def close(self) -> None:
-        self.client.disconnect()
+        close_client(self.client)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from devtools.servers import start_bot
 from devtools.tcp_proxy import TcpProxy
 from tests.support.bot_env import TELEGRAM_SECRET, channels_env
 from tests.support.production import REDIS, production_env
+from tests.support.socketio_client import close_client
 
 pytestmark = pytest.mark.integration
 REDIS_DB = 7
@@ -213,7 +214,7 @@ def webchat_replies(bot, message: str, wait: float = 15) -> list[str]:
             time.sleep(0.05)
         time.sleep(0.5)  # the rest of the turn's replies
     finally:
-        client.disconnect()
+        close_client(client)
     return replies
 
 
