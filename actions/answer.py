@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from bot.followups import is_followup
 from bot.intake import PUBLIC_CHANNELS
 from bot.kb.retriever import Match
 from bot.kb.store import KnowledgeBaseError
+from bot.ledger.lookups import ANSWERED, outcome_of
 from bot.lookup import Context, Lookup, look_up, read_out_of_scope
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,32 @@ def suggest(
     prompt = COMPLAINT_SUGGESTION_PROMPT if complaint else SUGGESTION_PROMPT
     dispatcher.utter_message(text=prompt, buttons=buttons)
     return awaiting_escalation(kind, text)
+
+
+def record(tracker: Tracker, text: str, lookup: Lookup, threshold: float) -> None:
+    """Note the lookup for the reports and FAQ suggestions, off the turn's path (the
+    reply does not wait for this statistic): the entry and its confidence, or the
+    best entry offered as a choice (private channels only offer them)."""
+    channel = channel_of(tracker)
+    offered = None
+    if lookup.match is None and lookup.suggestions and channel not in PUBLIC_CHANNELS:
+        offered = lookup.suggestions[0].score
+    if lookup.match is None and lookup.season is not None:
+        outcome = ANSWERED  # the season's dates (or "not announced yet") answer it
+    else:
+        outcome = outcome_of(lookup.match.score if lookup.match else None, offered, threshold)
+    asyncio.get_running_loop().run_in_executor(
+        None,
+        functools.partial(
+            desk().record_lookup,
+            channel,
+            lookup.match.entry.id if lookup.match else None,
+            text,
+            conversation_id=tracker.sender_id,
+            confidence=lookup.match.score if lookup.match else offered,
+            outcome=outcome,
+        ),
+    )
 
 
 def context_of(tracker: Tracker) -> Context | None:
@@ -126,14 +154,7 @@ class ActionAnswer(GuardedAction):
             return await ActionOutOfScope().respond(dispatcher, tracker, domain)
 
         if intent in ("question", "complaint"):
-            # Off the turn's path: the reply does not wait for this statistic.
-            asyncio.get_running_loop().run_in_executor(
-                None,
-                desk().record_lookup,
-                channel_of(tracker),
-                lookup.match.entry.id if lookup.match else None,
-                text,
-            )
+            record(tracker, text, lookup, retriever.threshold)
         if lookup.match or lookup.season:
             return self._answer(dispatcher, tracker, lookup)
         if lookup.suggestions and channel_of(tracker) not in PUBLIC_CHANNELS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer import ActionAnswer, answers_followup
 from actions.base import GuardedAction, last_request, latest_intent
 from actions.intake import offer_escalation, start_intake
+from actions.runtime import desk
 
 POSITIVE_INTENTS = {"affirm", "feedback_helpful"}
 
@@ -42,6 +44,10 @@ class ActionHandleReply(GuardedAction):
             return [SlotSet("awaiting", None), SlotSet("case_description", None)]
 
         if awaiting == "feedback" or intent in ("feedback_helpful", "feedback_unhelpful"):
+            # Off the turn's path, like the lookup it marks.
+            asyncio.get_running_loop().run_in_executor(
+                None, desk().record_feedback, tracker.sender_id, positive
+            )
             if positive:
                 dispatcher.utter_message(response="utter_glad")
                 return [SlotSet("awaiting", None)]

@@ -48,6 +48,13 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     export.add_argument("--dir", type=Path, default=settings.kb_dir)
     export.add_argument("--nlu", type=Path, default=settings.nlu_dir, help="hand-written data")
     export.set_defaults(handler=_kb_export_nlu)
+    suggestions = kb.add_parser(
+        "suggestions", help="group what went unanswered into FAQ suggestions (last 7 days)"
+    )
+    suggestions.add_argument("--from", dest="first_day", type=_day, help="YYYY-MM-DD")
+    suggestions.add_argument("--to", dest="last_day", type=_day, help="YYYY-MM-DD (today)")
+    suggestions.add_argument("--json", action="store_true", help="JSON for machines")
+    suggestions.set_defaults(handler=_kb_suggestions)
 
     db = commands.add_parser("db", help="ledger database").add_subparsers(title="db")
     db_upgrade = db.add_parser("upgrade", help="apply migrations (SSCN_DATABASE_URL)")
@@ -286,6 +293,28 @@ def _kb_export_nlu(args: argparse.Namespace, services: Services) -> int:
         return 1
     counts = ", ".join(f"{intent} {len(texts)}" for intent, texts in by_intent.items())
     print(f"wrote {args.out} ({counts})")
+    return 0
+
+
+def _kb_suggestions(args: argparse.Namespace, services: Services) -> int:
+    import datetime as dt
+
+    from bot.kb.suggestions import DEFAULT_DAYS, SuggestionError, as_dict, describe
+
+    last_day = args.last_day or services.settings.today()
+    first_day = args.first_day or last_day - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        suggestions = services.suggestions.refresh(first_day, last_day)
+    except SuggestionError as error:
+        print(f"sscn kb suggestions: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([as_dict(s) for s in suggestions], ensure_ascii=False, indent=2))
+        return 0
+    print(f"Saran FAQ {first_day.isoformat()} s.d. {last_day.isoformat()}: {len(suggestions)}")
+    for suggestion in suggestions:
+        print()
+        print(describe(suggestion))
     return 0
 
 

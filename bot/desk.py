@@ -154,8 +154,27 @@ class CaseDesk:
         """The applicant's 1-4 rating of their latest resolved case, if any."""
         return self.ledger.rate(channel, channel_user, rating)
 
-    def record_lookup(self, channel: str, faq_id: str | None, text: str) -> None:
-        self.intake.record_lookup(channel, faq_id, text)
+    def record_lookup(
+        self,
+        channel: str,
+        faq_id: str | None,
+        text: str,
+        *,
+        conversation_id: str | None = None,
+        confidence: float | None = None,
+        outcome: str | None = None,
+    ) -> None:
+        self.intake.record_lookup(
+            channel,
+            faq_id,
+            text,
+            conversation_id=conversation_id,
+            confidence=confidence,
+            outcome=outcome,
+        )
+
+    def record_feedback(self, conversation_id: str, helpful: bool) -> None:
+        self.intake.record_feedback(conversation_id, helpful)
 
     # --- The agents' side -----------------------------------------------------
     def take_over(self, ticket: str, agent: Agent) -> Outcome:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.case_status import PublicStatus, public_status
 from bot.ledger.db import UNAVAILABLE
-from bot.ledger.lookups import record_lookup
+from bot.ledger.lookups import record_feedback, record_lookup
 from bot.ledger.outbox import Outbox
 from bot.ledger.service import Ledger, NewCase, UnknownCase
 from bot.vocabulary import Channel
@@ -90,12 +90,37 @@ class IntakeDesk:
             return None
         return Receipt(ticket=case.ticket, due_at=self.ledger.sla_due(case)) if case else None
 
-    def record_lookup(self, channel: str, faq_id: str | None, text: str) -> None:
-        """Note a knowledge-base lookup for the reports; never fails the conversation."""
+    def record_lookup(
+        self,
+        channel: str,
+        faq_id: str | None,
+        text: str,
+        *,
+        conversation_id: str | None = None,
+        confidence: float | None = None,
+        outcome: str | None = None,
+    ) -> None:
+        """Note a knowledge-base lookup for the reports and FAQ suggestions; never
+        fails the conversation."""
         try:
-            record_lookup(self.ledger.sessions, channel, faq_id, text)
+            record_lookup(
+                self.ledger.sessions,
+                channel,
+                faq_id,
+                text,
+                conversation_id=conversation_id,
+                confidence=confidence,
+                outcome=outcome,
+            )
         except Exception:  # a statistic is not worth a failed turn
             logger.warning("Knowledge-base lookup not recorded", exc_info=True)
+
+    def record_feedback(self, conversation_id: str, helpful: bool) -> None:
+        """Note whether the latest answer helped; never fails the conversation."""
+        try:
+            record_feedback(self.ledger.sessions, conversation_id, helpful)
+        except Exception:  # a statistic is not worth a failed turn
+            logger.warning("Knowledge-base feedback not recorded", exc_info=True)
 
     def status(self, channel: str, channel_user: str, ticket: str | None) -> PublicStatus | None:
         """A case's public status for its filer; ``None`` when unknown or not theirs.

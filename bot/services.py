@@ -22,6 +22,7 @@ from bot.intake import IntakeDesk
 from bot.kb.editor import KbEditor
 from bot.kb.history import KbHistory
 from bot.kb.store import KnowledgeBaseStore
+from bot.kb.suggestions import SuggestionBook
 from bot.ledger.calendar import WorkingCalendar, configured_calendar
 from bot.ledger.crypto import FieldCipher, cipher_for
 from bot.ledger.db import DEFAULT_URL, make_engine, make_sessionmaker
@@ -146,6 +147,11 @@ class Services:
     def kb_editor(self) -> KbEditor:
         """Humas's changes to the knowledge-base files (console)."""
         return KbEditor(self.settings.kb_dir, self.kb_history, self.knowledge_base)
+
+    @cached_property
+    def suggestions(self) -> SuggestionBook:
+        """FAQ suggestions from what the knowledge base did not answer well."""
+        return SuggestionBook(self.sessions, self.knowledge_base)
 
     @cached_property
     def seasons(self) -> SeasonStore:

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -279,3 +280,56 @@ class KbSnapshot(Base):
     fingerprint = Column(String(40), nullable=False)
     entries = Column(Text, nullable=False)  # JSON {entry id: [file, text]}
     updated_at = Column(UTCDateTime, nullable=False)
+
+
+class KbSuggestion(Base):
+    """A group of questions the knowledge base did not answer well: a proposed new
+    entry for Humas (bot/kb/suggestions.py). Holds counts and the proposal's id only;
+    the questions themselves are read from ``kb_lookups`` through its members."""
+
+    __tablename__ = "kb_suggestions"
+    id = Column(Integer, primary_key=True)
+    state = Column(String(20), nullable=False, index=True)  # open | approved | merged | dismissed
+    first_day = Column(Date, nullable=False)  # first and last day (WIB) it was asked
+    last_day = Column(Date, nullable=False)
+    size = Column(Integer, nullable=False)  # asks
+    channels = Column(Text, nullable=False)  # JSON {channel: asks}
+    reasons = Column(Text, nullable=False)  # JSON {unanswered|low_confidence|unhelpful: asks}
+    nearest = Column(Text, nullable=False)  # JSON [[entry id, title, score], ...]
+    proposed_id = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    decided_by = Column(String(100))
+    decided_at = Column(UTCDateTime)
+    entry_id = Column(String(80))  # the entry created (approved) or extended (merged)
+
+
+class KbSuggestionMember(Base):
+    """One lookup grouped into a suggestion, with the rank of its wording."""
+
+    __tablename__ = "kb_suggestion_members"
+    suggestion_id = Column(
+        Integer, ForeignKey("kb_suggestions.id", ondelete="CASCADE"), primary_key=True
+    )
+    lookup_id = Column(
+        Integer, ForeignKey("kb_lookups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    rank = Column(Integer, nullable=False)  # 0: the group's most typical wording
+    phrasing = Column(Integer)  # order among the proposed phrasings (None: not one)
+
+
+class KbDecidedQuestion(Base):
+    """A question wording Humas has decided on (SHA-256 of its normalised text):
+    never suggested again. The hash is no personal data."""
+
+    __tablename__ = "kb_decided_questions"
+    text_hash = Column(String(64), primary_key=True)
+    suggestion_id = Column(Integer, ForeignKey("kb_suggestions.id"), nullable=False)
+
+
+class KbSuggestionLock(Base):
+    """One row every writer of suggestions updates first: refreshes and decisions run
+    one at a time on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "kb_suggestion_lock"
+    id = Column(Integer, primary_key=True)
+    touched_at = Column(UTCDateTime, nullable=False)

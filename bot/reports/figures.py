@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +24,8 @@ from bot.ledger.calendar import WIB
 from bot.ledger.clocks import CLOCK_NAMES
 from bot.ledger.epoch import epoch_seconds
 from bot.ledger.lifecycle import Status
+from bot.ledger.lookups import ANSWERED as KB_ANSWERED
+from bot.ledger.lookups import LOW_CONFIDENCE, UNHELPFUL
 from bot.ledger.messages import ANSWERED, FAILED, POSTED, SENT
 from bot.ledger.metrics import DAY, milestones_query
 from bot.ledger.models import Case, CaseEvent, KbLookup, Message
@@ -335,7 +337,12 @@ TOP_FAQ = 10
 def knowledge_base_figures(
     sessions: sessionmaker, period: Period, channel: str | None
 ) -> dict[str, Any]:
-    """Most used entries and the unanswered questions grouped for Humas."""
+    """Most used entries and the unanswered questions grouped for Humas; how many
+    lookups were unsure (low_confidence) and how many answers were "tidak membantu".
+
+    A question the season file answered (no entry, outcome ``answered``) counts as
+    answered; lookups recorded before outcomes existed count by their entry alone.
+    """
 
     def grouped(column, *conditions) -> Counter:
         query = (
@@ -347,15 +354,24 @@ def knowledge_base_figures(
             query = query.where(KbLookup.channel == channel)
         return Counter(dict(session.execute(query).all()))
 
+    no_answer = and_(
+        KbLookup.faq_id.is_(None), or_(KbLookup.outcome.is_(None), KbLookup.outcome != KB_ANSWERED)
+    )
     with sessions() as session:
         used = grouped(KbLookup.faq_id)
-        unanswered = used.pop(None, 0)
-        asked = grouped(KbLookup.text, KbLookup.faq_id.is_(None)) if unanswered else Counter()
+        lookups = used.total()
+        used.pop(None, 0)
+        unanswered = grouped(no_answer)[True]
+        asked = grouped(KbLookup.text, no_answer) if unanswered else Counter()
+        low_confidence = grouped(KbLookup.outcome)[LOW_CONFIDENCE]
+        unhelpful = grouped(KbLookup.feedback)[UNHELPFUL]
     top = sorted(used.items(), key=lambda item: (-item[1], item[0]))[:TOP_FAQ]
     return {
-        "lookups": used.total() + unanswered,
-        "answered": used.total(),
+        "lookups": lookups,
+        "answered": lookups - unanswered,
         "unanswered": unanswered,
+        "low_confidence": low_confidence,
+        "unhelpful": unhelpful,
         "top_entries": [{"id": faq_id, "count": n} for faq_id, n in top],
         "unanswered_clusters": cluster_questions(asked),
     }

@@ -98,6 +98,8 @@ def as_text(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"Basis pengetahuan: {kb['answered']} terjawab, {kb['unanswered']} belum ada jawabannya",
+        f"  {kb['low_confidence']} dijawab atau diberi pilihan dengan kurang yakin,"
+        f" {kb['unhelpful']} jawaban dinilai tidak membantu",
     ]
     lines += [f"  {row['count']:6d}  {row['id']}" for row in kb["top_entries"]]
     if kb["unanswered_clusters"]:

@@ -146,19 +146,61 @@ def test_on_x_the_answer_is_the_short_variant():
     assert len(messages[0]["text"]) <= 280 < len(private[0]["text"])
 
 
-def test_lookups_are_recorded_for_the_reports(ledger_url):
+def lookup_rows(ledger_url: str) -> list:
     from sqlalchemy import create_engine, text
 
-    run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
-    run(ActionAnswer(), tracker("resep kue lapis legit nik 3201234567890123", "question"))
-    run(ActionAnswer(), tracker("halo", "greeting"))  # not a question: not counted
     engine = create_engine(ledger_url)
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT faq_id, text FROM kb_lookups ORDER BY id")).all()
+        rows = connection.execute(
+            text(
+                "SELECT faq_id, text, conversation_id, confidence, outcome, feedback, channel"
+                " FROM kb_lookups ORDER BY id"
+            )
+        ).all()
     engine.dispose()
-    assert rows[0][0] == "lupa_password"
-    assert rows[1][0] is None and "[NIK]" in rows[1][1] and "3201234567890123" not in rows[1][1]
-    assert len(rows) == 2
+    return rows
+
+
+def test_lookups_are_recorded_with_their_outcome(ledger_url):
+    run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
+    run(ActionAnswer(), tracker("resep kue lapis legit 3201234567890123", "question"))
+    run(ActionAnswer(), tracker("tes kesehatan", "question"))  # entries offered as buttons
+    run(ActionAnswer(), tracker("tes kesehatan", "question", channel="twitter"))  # none on X
+    run(ActionAnswer(), tracker("halo", "greeting"))  # not a question: not counted
+    sure, nothing, offered, public = lookup_rows(ledger_url)
+    assert (sure.faq_id, sure.outcome, sure.conversation_id) == (
+        "lupa_password",
+        "answered",
+        "applicant",
+    )
+    assert sure.confidence >= 0.9
+    assert nothing.faq_id is None and nothing.outcome == "unanswered"
+    assert "[NIK]" in nothing.text and "3201234567890123" not in nothing.text
+    assert nothing.confidence is None
+    assert (offered.faq_id, offered.outcome) == (None, "low_confidence")
+    assert 0.3 <= offered.confidence < 0.8  # the best entry offered
+    assert (public.outcome, public.channel, public.confidence) == ("unanswered", "twitter", None)
+
+
+@pytest.mark.parametrize(
+    ("intent", "feedback"),
+    [("feedback_unhelpful", "unhelpful"), ("deny", "unhelpful"), ("affirm", "helpful")],
+)
+def test_was_it_helpful_marks_the_latest_lookup(ledger_url, intent, feedback):
+    run(ActionAnswer(), tracker("resep kue lapis legit", "question"))
+    run(ActionAnswer(), tracker("min lupa pw sscasn gmn", "question"))
+    context = {"last_faq_id": "lupa_password", "awaiting": "feedback"}
+    run(ActionHandleReply(), tracker("ya", intent, slots=context))
+    earlier, latest = lookup_rows(ledger_url)
+    assert (earlier.feedback, latest.feedback) == (None, feedback)
+
+
+def test_feedback_without_a_lookup_changes_nothing_and_answers(ledger_url):
+    messages, _ = run(
+        ActionHandleReply(), tracker("tidak membantu", "feedback_unhelpful", slots={})
+    )
+    assert responses(messages) == ["utter_unhelpful", "utter_offer_escalation"]
+    assert lookup_rows(ledger_url) == []
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from bot.ledger.calendar import WIB
 from bot.ledger.lifecycle import Status
 from bot.ledger.messages import ANSWERED, FAILED
 from bot.reports.figures import Period, build_report, spread
+from bot.reports.render import as_text
 from bot.topics import load_lapor_types
 from tests.support.reports import complaint
 
@@ -143,6 +144,35 @@ def test_cli_formats(world, database_url, tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["report", "--from", "kemarin", "--to", "2026-09-30"])
     assert main(["report", "--from", "2026-09-30", "--to", "2026-09-01"]) == 2
+
+
+def test_unsure_unhelpful_and_season_answers_are_counted(world):
+    from sqlalchemy import update
+
+    from bot.ledger.lookups import record_feedback, record_lookup
+    from bot.ledger.models import KbLookup
+
+    ledger, log, sessions, clock = world
+    for faq_id, text, outcome, conversation in [
+        ("lupa_password", "lupa pw", "answered", "webchat:1"),
+        ("batas_usia", "umur maks pppk", "low_confidence", "webchat:2"),
+        (None, "tes kesehatan", "low_confidence", "webchat:3"),  # entries offered
+        (None, "kapan cpns 2027 dibuka", "answered", "webchat:4"),  # the season file
+        (None, "resep rendang", "unanswered", "webchat:5"),
+    ]:
+        record_lookup(
+            sessions, "webchat", faq_id, text, conversation_id=conversation, outcome=outcome
+        )
+    record_feedback(sessions, "webchat:2", helpful=False)
+    with sessions() as session, session.begin():  # a question erased for privacy
+        session.execute(update(KbLookup).where(KbLookup.text == "resep rendang").values(text=None))
+    today = dt.datetime.now(WIB).date()
+    kb = build_report(ledger, sessions, Period(today, today))["knowledge_base"]
+    assert (kb["lookups"], kb["answered"], kb["unanswered"]) == (5, 3, 2)
+    assert (kb["low_confidence"], kb["unhelpful"]) == (2, 1)
+    assert sum(c["size"] for c in kb["unanswered_clusters"]) == 1  # the erased text is gone
+    text = as_text(build_report(ledger, sessions, Period(today, today)))
+    assert "2 dijawab atau diberi pilihan dengan kurang yakin, 1 jawaban dinilai tidak" in text
 
 
 def test_faq_use_unanswered_clusters_and_containment(world):

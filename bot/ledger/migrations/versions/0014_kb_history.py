@@ -1,7 +1,7 @@
 """kb_changes and kb_snapshots: the knowledge base's history (console and outside edits)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 16:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import bot.ledger.models
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 UTC = bot.ledger.models.UTCDateTime(timezone=True)
