@@ -25,7 +25,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -53,6 +53,7 @@ FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}\.yml$")
 LOCK_FILE = ".kb-edit.lock"
 NEW_FILE_HEADER = "# Knowledge base: entries written by Humas in the console.\nentries: []\n"
 BAD_FILE_NAME = "Nama berkas hanya huruf kecil, angka, '-' dan '_', diakhiri .yml (mis. humas.yml)."
+NOTHING_CHANGED = "Tidak ada perubahan untuk disimpan."
 MAX_TITLE = 200
 MAX_ANSWER = 4000
 MAX_PHRASING = 300
@@ -86,14 +87,6 @@ class EntryDraft:
     sources: tuple[tuple[str, int | str], ...] = ()
     tags: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (title, url)
-
-
-@dataclass
-class _Edit:
-    """What a change did to one file's document: the entries it touched."""
-
-    touched: list[str] = field(default_factory=list)
-    added_phrasings: list[str] = field(default_factory=list)
 
 
 def one_line(text: str) -> str:
@@ -159,38 +152,26 @@ class KbEditor:
         if problems:
             raise KbEditError(problems)
 
-        def mutate(document: CommentedMap, entries: Sequence[Entry]) -> _Edit:
+        def mutate(document: CommentedMap, entries: Sequence[Entry]) -> list[str]:
             if _find(entries, draft.id):
                 raise KbEditError([f"Entri dengan ID '{draft.id}' sudah ada."])
             items = document["entries"]
             items.append(_entry_map(draft))
             if len(items) > 1:
                 items.yaml_set_comment_before_after_key(len(items) - 1, before="\n", indent=2)
-            return _Edit([draft.id])
+            return [draft.id]
 
         return self._edit(draft.file, draft.id, mutate, actor, new_file_ok=True)
 
     def add_phrasings(self, entry_id: str, phrasings: Sequence[str], actor: str) -> list[str]:
-        """Add the phrasings the entry does not have yet; the ones added."""
-        if len(phrasings) > MAX_PHRASINGS:
-            raise KbEditError([f"Paling banyak {MAX_PHRASINGS} frasa sekali simpan."])
-        if any(len(one_line(text)) > MAX_PHRASING for text in phrasings):
-            raise KbEditError([f"Satu frasa paling panjang {MAX_PHRASING} karakter."])
-        added: list[str] = []
-
-        def mutate(document: CommentedMap, entries: Sequence[Entry]) -> _Edit:
-            item = _item(document, entry_id)
-            questions = item.get("questions")
-            if not isinstance(questions, list):
-                raise KbEditError([f"Entri '{entry_id}' tidak punya daftar frasa."])
-            added.extend(distinct_phrasings(phrasings, [str(q) for q in questions]))
-            if not added:
-                raise KbEditError(["Semua frasa itu sudah ada di entri ini."])
-            questions.extend(added)
-            return _Edit([entry_id], added)
-
-        self._edit(self._file_of(entry_id), entry_id, mutate, actor)
-        return added
+        """Add the phrasings the entry does not have yet (compared normalised); the ones
+        added, [] when it has them all (then nothing is written)."""
+        try:
+            return self._change(entry_id, actor, None, {}, phrasings)[1]
+        except KbEditError as error:
+            if error.problems == (NOTHING_CHANGED,):
+                return []
+            raise
 
     def update_entry(
         self,
@@ -201,20 +182,36 @@ class KbEditor:
         title: str | None = None,
         answer: str | None = None,
         short_answer: str | None = None,
+        phrasings: Sequence[str] = (),
     ) -> Entry:
-        """Correct an entry's title, answer or short answer (``None``: unchanged).
-        ``expected_version`` (from ``version_of`` when the form was opened) refuses
-        the save if someone changed the entry meanwhile."""
+        """Correct an entry's title, answer or short answer (``None``: unchanged) and
+        add ``phrasings``. ``expected_version`` (``version_of`` when the form was
+        opened) refuses the save if someone changed the entry meanwhile."""
         values = {
             "title": one_line(title) if title is not None else None,
             "answer": block_text(answer) if answer is not None else None,
             "short_answer": one_line(short_answer) if short_answer is not None else None,
         }
+        return self._change(entry_id, actor, expected_version, values, phrasings)[0]
+
+    def _change(
+        self,
+        entry_id: str,
+        actor: str,
+        expected_version: str | None,
+        values: dict[str, str | None],
+        phrasings: Sequence[str],
+    ) -> tuple[Entry, list[str]]:
         problems = _text_problems(values)
+        if len(phrasings) > MAX_PHRASINGS:
+            problems.append(f"Paling banyak {MAX_PHRASINGS} frasa sekali simpan.")
+        if any(len(one_line(text)) > MAX_PHRASING for text in phrasings):
+            problems.append(f"Satu frasa paling panjang {MAX_PHRASING} karakter.")
         if problems:
             raise KbEditError(problems)
+        added: list[str] = []
 
-        def mutate(document: CommentedMap, entries: Sequence[Entry]) -> _Edit:
+        def mutate(document: CommentedMap, entries: Sequence[Entry]) -> list[str]:
             current = _find(entries, entry_id)
             if (
                 expected_version is not None
@@ -226,18 +223,23 @@ class KbEditor:
                 )
             item = _item(document, entry_id)
             for key, value in values.items():
-                if value is not None and value != item.get(key):
+                if value is not None and value != str(item.get(key, "")).strip():
                     item[key] = LiteralScalarString(value + "\n") if key == "answer" else value
-            return _Edit([entry_id])
+            questions = item.get("questions")
+            if phrasings and isinstance(questions, list):
+                added.extend(distinct_phrasings(phrasings, [str(q) for q in questions]))
+                questions.extend(added)
+            return [entry_id]
 
-        return self._edit(self._file_of(entry_id), entry_id, mutate, actor)
+        entry = self._edit(self._file_of(entry_id), entry_id, mutate, actor)
+        return entry, added
 
     # --- the one way a file changes -------------------------------------------
     def _edit(
         self,
         file_name: str,
         entry_id: str,
-        mutate: Callable[[CommentedMap, Sequence[Entry]], _Edit],
+        mutate: Callable[[CommentedMap, Sequence[Entry]], list[str]],
         actor: str,
         new_file_ok: bool = False,
     ) -> Entry:
@@ -259,21 +261,21 @@ class KbEditor:
                 document.get("entries"), CommentedSeq
             ):
                 raise KbEditError([f"Berkas {file_name} tidak berisi daftar 'entries'."])
-            edit = mutate(document, loaded.entries)
+            touched = mutate(document, loaded.entries)
             text = self._dump(document)
             before = _entries_of(file_name, original)
             after = _entries_of(file_name, text)
-            fingerprint_after = self._check(file_name, text, edit.touched)
+            fingerprint_after = self._check(file_name, text, touched)
             if text == original:
-                raise KbEditError(["Tidak ada perubahan untuk disimpan."])
+                raise KbEditError([NOTHING_CHANGED])
             changes = [
                 EntryChange(
-                    touched,
+                    changed,
                     file_name,
-                    entry_text(before[touched]) if touched in before else None,
-                    entry_text(after[touched]) if touched in after else None,
+                    entry_text(before[changed]) if changed in before else None,
+                    entry_text(after[changed]) if changed in after else None,
                 )
-                for touched in edit.touched
+                for changed in touched
             ]
             self.history.record_console(actor, changes, fingerprint_after)
             atomic_write(path, text)
