@@ -26,6 +26,7 @@ from bot.services import Services
 from console.blueprints.admin import admin
 from console.blueprints.auth import PUBLIC_PATHS, auth
 from console.blueprints.cases import cases, cases_api
+from console.blueprints.humas import humas
 from console.blueprints.notify import notify
 from console.blueprints.queue import queue
 from console.blueprints.reports import reports
@@ -62,7 +63,7 @@ def create_app(services: Services | None = None, name: str = "sscn_console") -> 
     _configure(app, services)
     for asset in sorted((HERE / "static").iterdir()):  # each file: no directory to walk
         app.static(f"/static/{asset.name}", str(asset), name=f"static_{asset.stem}")
-    for blueprint in (auth, queue, cases, cases_api, admin, reports, notify):
+    for blueprint in (auth, queue, cases, cases_api, admin, reports, notify, humas):
         app.blueprint(blueprint)
     _add_middleware(app)
     _add_error_handlers(app)

@@ -164,6 +164,8 @@ class KbHistory:
         changes it confirms, everything else as edited outside the console. The very
         first snapshot records nothing. ``directory``: on a lost race, go on only
         while its files are still the ones loaded."""
+        if self._snapshot_head() == loaded.fingerprint:
+            return  # nothing changed since the last look (the usual case: one query)
         new = snapshot_of(loaded.entries)
         for attempt in range(MAX_ATTEMPTS):
             if attempt and directory is not None and fingerprint(directory) != loaded.fingerprint:
@@ -180,8 +182,12 @@ class KbHistory:
         now = dt.datetime.now(dt.timezone.utc)
         payload = json.dumps(new, ensure_ascii=False, sort_keys=True)
         with self._sessions() as session, session.begin():
-            snapshot = session.get(KbSnapshot, SNAPSHOT_ID)
-            if snapshot is None:
+            head = session.execute(
+                select(KbSnapshot.version, KbSnapshot.fingerprint).where(
+                    KbSnapshot.id == SNAPSHOT_ID
+                )
+            ).first()
+            if head is None:
                 session.add(
                     KbSnapshot(
                         id=SNAPSHOT_ID,
@@ -194,24 +200,42 @@ class KbHistory:
                 session.flush()
                 self._claim(session, new, 1)
                 return True
-            if snapshot.fingerprint == fingerprint_after:
+            if head.fingerprint == fingerprint_after:
                 return True
-            version = snapshot.version + 1
-            moved = session.execute(
-                update(KbSnapshot)
-                .where(KbSnapshot.id == SNAPSHOT_ID, KbSnapshot.version == snapshot.version)
-                .values(
-                    version=version, fingerprint=fingerprint_after, entries=payload, updated_at=now
+            old = session.scalar(
+                select(KbSnapshot.entries).where(
+                    KbSnapshot.id == SNAPSHOT_ID, KbSnapshot.version == head.version
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
+            version = head.version + 1
+            moved = (
+                old is not None
+                and session.execute(
+                    update(KbSnapshot)
+                    .where(KbSnapshot.id == SNAPSHOT_ID, KbSnapshot.version == head.version)
+                    .values(
+                        version=version,
+                        fingerprint=fingerprint_after,
+                        entries=payload,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            )
             if not moved:
                 return False
             claimed = self._claim(session, new, version)
-            for change in changes_between(json.loads(snapshot.entries), new):
+            for change in changes_between(json.loads(old), new):
                 if change.entry_id not in claimed:
                     session.add(_row(change, now, None, OUTSIDE, fingerprint_after, version, True))
             return True
+
+    def _snapshot_head(self) -> str | None:
+        """The fingerprint of the snapshot, None before the first."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(KbSnapshot.fingerprint).where(KbSnapshot.id == SNAPSHOT_ID)
+            )
 
     @staticmethod
     def _claim(session: Session, new: Snapshot, version: int) -> set[str]:
