@@ -200,7 +200,8 @@ class SuggestionBook:
     def merge(self, suggestion_id: int, entry_id: str, actor: str) -> Suggestion:
         """Record that ``actor`` added the suggestion's phrasings to the existing entry."""
         entry_id = _valid_id(entry_id)
-        if self._retriever() is None or self._retriever().entry(entry_id) is None:
+        retriever = self._retriever()
+        if retriever is None or retriever.entry(entry_id) is None:
             raise SuggestionError(f"Entri '{entry_id}' tidak ada di basis pengetahuan.")
         return self._decide(suggestion_id, MERGED, actor, entry_id)
 
@@ -237,7 +238,7 @@ class SuggestionBook:
                 .join(KbSuggestionMember, KbSuggestionMember.lookup_id == KbLookup.id)
                 .where(KbSuggestionMember.suggestion_id == row.id, KbLookup.text.is_not(None))
             ).all()
-            hashes = {_hash(normalize(text)) for text in texts} - _decided_hashes(session)
+            hashes = {_hash(_wording(text)) for text in texts} - _decided_hashes(session)
             session.add_all(KbDecidedQuestion(text_hash=h, suggestion_id=row.id) for h in hashes)
         return self.get(suggestion_id)
 
@@ -246,13 +247,14 @@ class SuggestionBook:
     ) -> None:
         """Store ``groups`` as the open suggestions (reusing the ids of the old ones
         they share most asks with); old open suggestions left over go."""
-        members: dict[int, set[int]] = defaultdict(set)
-        for suggestion_id, lookup_id in session.execute(
-            select(KbSuggestionMember.suggestion_id, KbSuggestionMember.lookup_id)
-            .join(KbSuggestion, KbSuggestion.id == KbSuggestionMember.suggestion_id)
-            .where(KbSuggestion.state == OPEN)
-        ):
-            members[suggestion_id].add(lookup_id)
+        owner = {
+            lookup_id: suggestion_id
+            for suggestion_id, lookup_id in session.execute(
+                select(KbSuggestionMember.suggestion_id, KbSuggestionMember.lookup_id)
+                .join(KbSuggestion, KbSuggestion.id == KbSuggestionMember.suggestion_id)
+                .where(KbSuggestion.state == OPEN)
+            )
+        }
         old_open = set(
             session.scalars(select(KbSuggestion.id).where(KbSuggestion.state == OPEN)).all()
         )
@@ -265,13 +267,12 @@ class SuggestionBook:
             delete(KbSuggestionMember).where(KbSuggestionMember.suggestion_id.in_(old_open))
         )
         for group in groups:
-            ids = {ask.id for ask in group.asks}
-            overlap = {old: len(ids & members[old]) for old in old_open}
+            overlap = Counter(owner[ask.id] for ask in group.asks if owner.get(ask.id) in old_open)
             reuse = max(overlap, key=lambda old: (overlap[old], -old), default=None)
             proposed = _unique(group.proposed_id, taken)
             taken.add(proposed)
             values = _row_values(group, proposed)
-            if reuse is not None and overlap[reuse] > 0:
+            if reuse is not None:
                 old_open.discard(reuse)
                 session.execute(update(KbSuggestion).where(KbSuggestion.id == reuse).values(values))
                 suggestion_id = reuse
@@ -528,7 +529,7 @@ def _read_asks(session: Session, first_day: dt.date, last_day: dt.date) -> list[
     ).all()
     asks = []
     for row in rows:
-        text = " ".join(redact_personal_data(row.text).split())
+        text = _clean(row.text)
         wording = normalize(text)
         if not wording:
             continue
@@ -536,6 +537,17 @@ def _read_asks(session: Session, first_day: dt.date, last_day: dt.date) -> list[
         day = row.at.astimezone(WIB).date()
         asks.append(_Ask(row.id, day, row.channel, text, wording, reason))
     return asks
+
+
+def _clean(text: str) -> str:
+    """A stored question as shown: redacted once more (rows older than the gate),
+    whitespace collapsed."""
+    return " ".join(redact_personal_data(text).split())
+
+
+def _wording(text: str) -> str:
+    """The normalised wording of a stored question (what decisions remember)."""
+    return normalize(_clean(text))
 
 
 def _decided_hashes(session: Session) -> set[str]:
@@ -575,7 +587,7 @@ def _load(session: Session, rows: Sequence[KbSuggestion]) -> list[Suggestion]:
             )
             .order_by(KbSuggestionMember.rank, KbLookup.id)
         ):
-            clean = " ".join(redact_personal_data(text).split())
+            clean = _clean(text)
             if clean:
                 texts[suggestion_id].append((rank, phrasing, clean))
     return [_suggestion(row, texts[row.id]) for row in rows]

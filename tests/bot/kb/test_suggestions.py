@@ -228,6 +228,27 @@ def test_approve_and_merge_record_the_actor_and_the_entry(sessions, book):
     assert all(s.proposed_id != "ganti_foto_profil" for s in book.refresh(DAY, DAY))
 
 
+def test_a_double_click_decides_once(sessions, book):
+    ask_all(sessions, PHOTO)
+    (photo,) = book.refresh(DAY, DAY)
+    outcomes = []
+
+    def click(actor):
+        try:
+            outcomes.append(book.dismiss(photo.id, actor).decided_by)
+        except SuggestionError as error:
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=click, args=(f"humas{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [o for o in outcomes if o.startswith("humas")]
+    assert len(winners) == 1 and book.get(photo.id).decided_by == winners[0]
+    assert sum("sudah diputuskan" in o for o in outcomes) == 3
+
+
 @pytest.mark.parametrize("bad", [0, -1, 10**12, "1", None, True])
 def test_forged_ids_and_bad_input_give_clear_errors(sessions, book, bad):
     assert book.get(bad) is None
