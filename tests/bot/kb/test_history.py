@@ -9,6 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bot.cli import main
 from bot.kb.editor import KbEditor, atomic_write
 from bot.kb.history import EntryChange, KbHistory, entry_text
 from bot.kb.loader import fingerprint, load_directory
@@ -166,3 +167,18 @@ def test_a_failing_history_never_stops_a_reload(kb_dir):
 
     store = KnowledgeBaseStore(kb_dir, lambda: NEGATIVES, broken)
     assert store.current().entry("lupa_password") is not None
+
+
+def test_sscn_kb_history_records_an_outside_edit_and_lists_it(
+    tmp_path, kb_dir, monkeypatch, capsys
+):
+    monkeypatch.setenv("SSCN_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SSCN_KB_DIR", str(kb_dir))
+    assert main(["db", "upgrade"]) == 0
+    assert main(["kb", "history"]) == 0  # the first look: a snapshot, nothing to list
+    assert "no recorded changes" in capsys.readouterr().out
+    edit_outside(kb_dir, lupa_password="Atur ulang lewat helpdesk.")
+    assert main(["kb", "history", "lupa_password", "--diff"]) == 0
+    out = capsys.readouterr().out
+    assert "lupa_password (akun.yml) changed, diubah di luar konsol" in out
+    assert "+answer: Atur ulang lewat helpdesk." in out
