@@ -248,6 +248,8 @@ class KbEditor:
         path = self.directory / file_name
         with self._locked():
             loaded = load_directory(self.directory)
+            if not loaded.problems:  # an outside edit not seen yet is recorded as such first
+                self.history.observe(loaded, self.directory)
             if not path.exists() and not new_file_ok:
                 raise KbEditError([f"Berkas {file_name} tidak ada. Muat ulang halaman."])
             original = path.read_text(encoding="utf-8") if path.exists() else NEW_FILE_HEADER

@@ -182,3 +182,15 @@ def test_sscn_kb_history_records_an_outside_edit_and_lists_it(
     out = capsys.readouterr().out
     assert "lupa_password (akun.yml) changed, diubah di luar konsol" in out
     assert "+answer: Atur ulang lewat helpdesk." in out
+
+
+def test_an_outside_edit_not_seen_yet_stays_apart_from_the_next_console_change(kb_dir, sessions):
+    history = KbHistory(sessions)
+    store = process(kb_dir, sessions)
+    store.current()
+    edit_outside(kb_dir, lupa_password="Atur ulang lewat helpdesk.")  # no process reloaded
+    KbEditor(kb_dir, history).add_phrasings("lupa_password", ["sandi sscasn lupa"], "hana")
+    console, outside = history.for_entry("lupa_password")
+    assert (console.actor, outside.source) == ("hana", "outside")
+    assert "+answer: Atur ulang lewat helpdesk." in outside.diff
+    assert "+answer" not in console.diff and "+- sandi sscasn lupa" in console.diff
