@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +87,63 @@ class EntryDraft:
     sources: tuple[tuple[str, int | str], ...] = ()
     tags: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (title, url)
+
+
+@dataclass(frozen=True)
+class _Fix:
+    """A correction of one entry (``None``: that part unchanged)."""
+
+    title: str | None = None
+    answer: str | None = None
+    short_answer: str | None = None
+    phrasings: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    programs: tuple[str, ...] | None = None
+    sources: tuple[tuple[str, int | str], ...] | None = None
+
+    def problems(self) -> list[str]:
+        problems = _text_problems(
+            {"title": self.title, "answer": self.answer, "short_answer": self.short_answer}
+        )
+        if len(self.phrasings) > MAX_PHRASINGS:
+            problems.append(f"Paling banyak {MAX_PHRASINGS} frasa sekali simpan.")
+        if any(len(one_line(text)) > MAX_PHRASING for text in self.phrasings):
+            problems.append(f"Satu frasa paling panjang {MAX_PHRASING} karakter.")
+        if self.programs is not None:
+            problems.extend(_program_problems(self.programs))
+        if self.sources is not None:
+            problems.extend(_source_problems(self.sources))
+        return problems
+
+    def apply(self, item: CommentedMap) -> list[str]:
+        """Change ``item`` in place; the phrasings added."""
+        texts = {"title": self.title, "answer": self.answer, "short_answer": self.short_answer}
+        for key, value in texts.items():
+            if value is not None and value != str(item.get(key, "")).strip():
+                item[key] = LiteralScalarString(value + "\n") if key == "answer" else value
+        if self.programs is not None and sorted(self.programs) != sorted(
+            str(p) for p in item.get("programs") or ()
+        ):
+            item["programs"] = _flow(CommentedSeq(self.programs))
+        if self.sources is not None and list(self.sources) != [
+            (s.get("url"), s.get("year")) for s in item.get("sources") or () if isinstance(s, dict)
+        ]:
+            item["sources"] = CommentedSeq(
+                _flow(CommentedMap(url=url, year=year)) for url, year in self.sources
+            )
+        questions = item.get("questions")
+        if not isinstance(questions, list):
+            return []
+        if self.remove:
+            dropped = {normalize(text) for text in self.remove}
+            for index in reversed(range(len(questions))):
+                if normalize(str(questions[index])) in dropped:
+                    del questions[index]
+        added = distinct_phrasings(self.phrasings, [str(q) for q in questions])
+        questions.extend(added)
+        if len(questions) < MIN_QUESTIONS:
+            raise KbEditError([f"Entri perlu paling sedikit {MIN_QUESTIONS} frasa pertanyaan."])
+        return added
 
 
 def one_line(text: str) -> str:
@@ -167,7 +224,7 @@ class KbEditor:
         """Add the phrasings the entry does not have yet (compared normalised); the ones
         added, [] when it has them all (then nothing is written)."""
         try:
-            return self._change(entry_id, actor, None, {}, phrasings)[1]
+            return self._change(entry_id, actor, None, _Fix(phrasings=tuple(phrasings)))[1]
         except KbEditError as error:
             if error.problems == (NOTHING_CHANGED,):
                 return []
@@ -183,30 +240,29 @@ class KbEditor:
         answer: str | None = None,
         short_answer: str | None = None,
         phrasings: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        programs: Sequence[str] | None = None,
+        sources: Sequence[tuple[str, int | str]] | None = None,
     ) -> Entry:
-        """Correct an entry's title, answer or short answer (``None``: unchanged) and
-        add ``phrasings``. ``expected_version`` (``version_of`` when the form was
-        opened) refuses the save if someone changed the entry meanwhile."""
-        values = {
-            "title": one_line(title) if title is not None else None,
-            "answer": block_text(answer) if answer is not None else None,
-            "short_answer": one_line(short_answer) if short_answer is not None else None,
-        }
-        return self._change(entry_id, actor, expected_version, values, phrasings)[0]
+        """Correct an entry: title, answer, short answer, programs, sources (``None``:
+        unchanged); add ``phrasings``, drop the phrasings in ``remove``.
+        ``expected_version`` (``version_of`` when the form was opened) refuses the save
+        if someone changed the entry meanwhile."""
+        fix = _Fix(
+            title=one_line(title) if title is not None else None,
+            answer=block_text(answer) if answer is not None else None,
+            short_answer=one_line(short_answer) if short_answer is not None else None,
+            phrasings=tuple(phrasings),
+            remove=tuple(remove),
+            programs=tuple(programs) if programs is not None else None,
+            sources=tuple(sources) if sources is not None else None,
+        )
+        return self._change(entry_id, actor, expected_version, fix)[0]
 
     def _change(
-        self,
-        entry_id: str,
-        actor: str,
-        expected_version: str | None,
-        values: dict[str, str | None],
-        phrasings: Sequence[str],
+        self, entry_id: str, actor: str, expected_version: str | None, fix: _Fix
     ) -> tuple[Entry, list[str]]:
-        problems = _text_problems(values)
-        if len(phrasings) > MAX_PHRASINGS:
-            problems.append(f"Paling banyak {MAX_PHRASINGS} frasa sekali simpan.")
-        if any(len(one_line(text)) > MAX_PHRASING for text in phrasings):
-            problems.append(f"Satu frasa paling panjang {MAX_PHRASING} karakter.")
+        problems = fix.problems()
         if problems:
             raise KbEditError(problems)
         added: list[str] = []
@@ -222,13 +278,7 @@ class KbEditor:
                     ["Entri ini baru saja diubah orang lain. Muat ulang halaman, lalu ulangi."]
                 )
             item = _item(document, entry_id)
-            for key, value in values.items():
-                if value is not None and value != str(item.get(key, "")).strip():
-                    item[key] = LiteralScalarString(value + "\n") if key == "answer" else value
-            questions = item.get("questions")
-            if phrasings and isinstance(questions, list):
-                added.extend(distinct_phrasings(phrasings, [str(q) for q in questions]))
-                questions.extend(added)
+            added.extend(fix.apply(item))
             return [entry_id]
 
         entry = self._edit(self._file_of(entry_id), entry_id, mutate, actor)
@@ -446,18 +496,11 @@ def _draft_problems(draft: EntryDraft) -> list[str]:
         problems.append(f"Paling banyak {MAX_PHRASINGS} frasa.")
     if any(len(one_line(text)) > MAX_PHRASING for text in draft.questions):
         problems.append(f"Satu frasa paling panjang {MAX_PHRASING} karakter.")
-    allowed = PROGRAMS | {ALL_PROGRAMS}
-    if not draft.programs or not set(draft.programs) <= allowed:
-        problems.append("Pilih program: CPNS, PPPK, Sekolah Kedinasan, atau semua.")
-    elif ALL_PROGRAMS in draft.programs and len(draft.programs) > 1:
-        problems.append("'Semua program' tidak digabung dengan program lain.")
-    if not draft.sources:
-        problems.append("Cantumkan paling sedikit satu sumber (alamat dan tahun).")
-    if len(draft.sources) > MAX_ITEMS or len(draft.links) > MAX_ITEMS:
-        problems.append(f"Paling banyak {MAX_ITEMS} sumber dan {MAX_ITEMS} tautan.")
-    for url, _year in (*draft.sources, *((url, None) for _title, url in draft.links)):
-        if not url.startswith(("https://", "http://")) or len(url) > 500 or " " in url:
-            problems.append(f"Alamat {url[:80]!r} harus diawali https://.")
+    problems.extend(_program_problems(draft.programs))
+    problems.extend(_source_problems(draft.sources))
+    if len(draft.links) > MAX_ITEMS:
+        problems.append(f"Paling banyak {MAX_ITEMS} tautan.")
+    problems.extend(_url_problems(url for _title, url in draft.links))
     if len(draft.tags) > MAX_TAGS or not all(TAG.fullmatch(tag) for tag in draft.tags):
         problems.append("Tag: kata huruf kecil, angka atau '_', dipisah koma (paling banyak 20).")
     if not problems:
@@ -465,6 +508,38 @@ def _draft_problems(draft: EntryDraft) -> list[str]:
         _, schema_problems = parse_file(draft.file, {"entries": [raw]})
         problems.extend(f"Pemeriksaan: {problem.message}" for problem in schema_problems)
     return problems
+
+
+def _program_problems(programs: Sequence[str]) -> list[str]:
+    if not programs or not set(programs) <= PROGRAMS | {ALL_PROGRAMS}:
+        return ["Pilih program: CPNS, PPPK, Sekolah Kedinasan, atau semua."]
+    if ALL_PROGRAMS in programs and len(programs) > 1:
+        return ["'Semua program' tidak digabung dengan program lain."]
+    return []
+
+
+def _source_problems(sources: Sequence[tuple[str, int | str]]) -> list[str]:
+    if not sources:
+        return ["Cantumkan paling sedikit satu sumber (alamat dan tahun)."]
+    if len(sources) > MAX_ITEMS:
+        return [f"Paling banyak {MAX_ITEMS} sumber."]
+    problems = _url_problems(url for url, _year in sources)
+    for url, year in sources:
+        _, found = parse_file("-", {"entries": [{"sources": [{"url": url, "year": year}]}]})
+        if any("has year" in problem.message for problem in found):
+            problems.append(
+                f"Sumber {url[:80]}: tahun {year!r} tidak valid "
+                "(contoh: 2024, 2024-25, atau undated)."
+            )
+    return problems
+
+
+def _url_problems(urls: Iterable[str]) -> list[str]:
+    return [
+        f"Alamat {url[:80]!r} harus diawali https:// (tanpa spasi)."
+        for url in urls
+        if not url.startswith(("https://", "http://")) or len(url) > 500 or " " in url
+    ]
 
 
 def _plain(draft: EntryDraft) -> dict:

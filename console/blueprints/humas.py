@@ -18,7 +18,7 @@ from sanic.response import HTTPResponse
 from bot.kb.editor import EntryDraft, KbEditError, one_line
 from bot.kb.history import digest, entry_text
 from bot.kb.loader import LoadedKnowledgeBase, load_directory
-from bot.kb.schema import ID_PATTERN, Entry
+from bot.kb.schema import ID_PATTERN, PROGRAMS, Entry
 from bot.kb.suggestions import OPEN, Suggestion, SuggestionError
 from bot.ledger.calendar import WIB
 from console.web import back, db, field, me, render, require_humas, services_of
@@ -70,25 +70,19 @@ async def save_entry(request: Request, entry_id: str) -> HTTPResponse:
     require_humas(request)
     form = request.form
     typed = {
-        key: field(form, key) for key in ("title", "answer", "short_answer", "phrasings", "version")
+        key: field(form, key)
+        for key in ("title", "answer", "short_answer", "phrasings", "version", "sources")
     }
+    typed["programs"] = _values(form, "program")
+    typed["remove"] = _values(form, "remove")
     try:
-        phrasings = _lines(typed["phrasings"])
-        await db(
-            request,
-            _update,
-            services_of(request),
-            entry_id,
-            me(request).username,
-            typed,
-            phrasings,
-        )
+        await db(request, _update, services_of(request), entry_id, me(request).username, typed)
     except KbEditError as error:
         return await _entry(request, entry_id, typed, error.problems, status=400)
     return back(f"/humas/kb/{entry_id}", ok=SAVED)
 
 
-def _update(services, entry_id: str, actor: str, typed: dict, phrasings: list[str]) -> None:
+def _update(services, entry_id: str, actor: str, typed: dict) -> None:
     services.kb_editor.update_entry(
         entry_id,
         actor,
@@ -96,7 +90,10 @@ def _update(services, entry_id: str, actor: str, typed: dict, phrasings: list[st
         title=typed["title"],
         answer=typed["answer"],
         short_answer=typed["short_answer"],
-        phrasings=phrasings,
+        phrasings=_lines(typed["phrasings"]),
+        remove=typed["remove"],
+        programs=typed["programs"],
+        sources=_sources(typed["sources"]),
     )
 
 
@@ -122,6 +119,9 @@ async def _entry(
             "short_answer": entry.short_answer,
             "phrasings": "",
             "version": digest(entry_text(entry)),
+            "sources": "\n".join(f"{s.url} {s.year}" for s in entry.sources),
+            "programs": ["all"] if entry.programs == PROGRAMS else sorted(entry.programs),
+            "remove": [],
         }
         if entry
         else {}
@@ -135,6 +135,7 @@ async def _entry(
         history=history,
         form=form,
         problems=problems,
+        programs=PROGRAM_CHOICES,
     )
 
 
@@ -299,11 +300,11 @@ def _files(services) -> LoadedKnowledgeBase:
 
 
 # --- form parsing -------------------------------------------------------------
-def _draft(typed: dict) -> EntryDraft:
-    """The new-entry form as a draft; KbEditError for lines it cannot read."""
+def _sources(text: str) -> list[tuple[str, int | str]]:
+    """Source lines "URL YEAR"; KbEditError for lines without a year."""
     problems = []
     sources = []
-    for number, line in enumerate(_lines(typed["sources"]), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         url, _, year = line.partition(" ")
         year = year.strip()
         if not year:
@@ -315,6 +316,12 @@ def _draft(typed: dict) -> EntryDraft:
         sources.append((url, int(year) if year.isdigit() else year))
     if problems:
         raise KbEditError(problems)
+    return sources
+
+
+def _draft(typed: dict) -> EntryDraft:
+    """The new-entry form as a draft; KbEditError for lines it cannot read."""
+    sources = _sources(typed["sources"])
     tags = tuple(tag.strip().lower() for tag in typed["tags"].split(",") if tag.strip())
     return EntryDraft(
         id=typed["entry_id"].strip(),

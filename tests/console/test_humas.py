@@ -120,6 +120,9 @@ def test_an_entry_is_corrected_and_its_history_shown(humas_console):
         "answer": "Buka <b>helpdesk</b> & pilih 'Reset Password'.\r\nTunggu e-mail 🙏",
         "short_answer": "Reset lewat helpdesk SSCASN.",
         "phrasings": "akun sscasn terkunci karena lupa sandi\n\n",
+        "program": "all",
+        "sources": "https://helpdesk-sscasn.bkn.go.id 2023",
+        "remove": "cara mengatur ulang password sscasn",
     }
     assert hana.post(url, data={**form, "csrf_token": "palsu"}, timeout=30).status_code == 403
     reply = hana.post(url, data=form, timeout=120)
@@ -132,6 +135,8 @@ def test_an_entry_is_corrected_and_its_history_shown(humas_console):
     )
     entry = {e.id: e for e in load_directory(console.kb_dir).entries}["lupa_password"]
     assert entry.answer == "Buka <b>helpdesk</b> & pilih 'Reset Password'.\nTunggu e-mail 🙏"
+    assert "cara mengatur ulang password sscasn" not in entry.questions
+    assert "<del>-- cara mengatur ulang password sscasn</del>" in history
 
     stale = hana.post(url, data={**form, "answer": "Jawaban lain."}, timeout=60)
     assert stale.status_code == 400 and "diubah orang lain" in stale.text

@@ -221,3 +221,30 @@ def test_concurrent_saves_lose_nothing(kb_dir, sessions, store):
     )
     assert "cetak_kartu_ujian" in entries
     assert sorted(row.actor for row in rows(sessions) if row.applied) == ["budi", "hana0", "hana1"]
+
+
+def test_phrasings_programs_and_sources_are_corrected(editor, kb_dir):
+    editor.update_entry(
+        "batas_usia",
+        "hana",
+        remove=["UMUR MAKSIMAL DAFTAR CPNS BRP"],
+        programs=["cpns", "pppk"],
+        sources=[("https://sscasn.bkn.go.id", 2024), ("https://www.bkn.go.id", "undated")],
+    )
+    entry = {e.id: e for e in load_directory(kb_dir).entries}["batas_usia"]
+    assert "umur maksimal daftar cpns brp" not in entry.questions and len(entry.questions) == 3
+    assert entry.programs == {"cpns", "pppk"}
+    assert [(s.url, s.year) for s in entry.sources] == [
+        ("https://sscasn.bkn.go.id", 2024),
+        ("https://www.bkn.go.id", "undated"),
+    ]
+    text = (kb_dir / "syarat.yml").read_text(encoding="utf-8")
+    assert (
+        "programs: [cpns, pppk]" in text and "- {url: https://www.bkn.go.id, year: undated}" in text
+    )
+    with pytest.raises(KbEditError, match="paling sedikit 3 frasa"):
+        editor.update_entry("batas_usia", "hana", remove=[entry.questions[0]])
+    with pytest.raises(KbEditError, match="tahun 'kemarin' tidak valid"):
+        editor.update_entry("batas_usia", "hana", sources=[("https://bkn.go.id", "kemarin")])
+    with pytest.raises(KbEditError, match="Pilih program"):
+        editor.update_entry("batas_usia", "hana", programs=[])
