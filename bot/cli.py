@@ -307,11 +307,12 @@ def _kb_suggestions(args: argparse.Namespace, services: Services) -> int:
     from bot.kb.suggestions import DEFAULT_DAYS, SuggestionError, as_dict, describe
 
     last_day = args.last_day or services.settings.today()
-    first_day = args.first_day or last_day - dt.timedelta(days=DEFAULT_DAYS - 1)
     try:
+        first_day = args.first_day or last_day - dt.timedelta(days=DEFAULT_DAYS - 1)
         suggestions = services.suggestions.refresh(first_day, last_day)
-    except SuggestionError as error:
-        print(f"sscn kb suggestions: {error}", file=sys.stderr)
+    except (OverflowError, SuggestionError) as error:
+        message = "Periode tidak valid." if isinstance(error, OverflowError) else error
+        print(f"sscn kb suggestions: {message}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps([as_dict(s) for s in suggestions], ensure_ascii=False, indent=2))

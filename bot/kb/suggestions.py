@@ -163,10 +163,11 @@ class SuggestionBook:
         """
         if last_day < first_day:
             raise SuggestionError("Periode berakhir sebelum dimulai.")
+        bounds = _bounds(first_day, last_day)
         retriever = self._retriever()
         with self.sessions() as session:
             decided = _decided_hashes(session)
-            asks = _read_asks(session, first_day, last_day)
+            asks = _read_asks(session, *bounds)
         groups = group_asks([a for a in asks if _hash(a.wording) not in decided], retriever)
         with self.sessions() as session, session.begin():
             _lock(session)
@@ -500,11 +501,19 @@ def _count(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _read_asks(session: Session, first_day: dt.date, last_day: dt.date) -> list[_Ask]:
-    """The period's lookups that went unanswered, unsure or unhelpful (newest first,
-    at most MAX_LOOKUPS), with their texts redacted once more."""
-    start = dt.datetime.combine(first_day, dt.time(), WIB)
-    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), WIB)
+def _bounds(first_day: dt.date, last_day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The period's start and end in UTC: whole days in WIB, both ends included."""
+    try:
+        start = dt.datetime.combine(first_day, dt.time(), WIB).astimezone(dt.timezone.utc)
+        end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), WIB)
+        return start, end.astimezone(dt.timezone.utc)
+    except OverflowError as error:
+        raise SuggestionError("Periode tidak valid.") from error
+
+
+def _read_asks(session: Session, start: dt.datetime, end: dt.datetime) -> list[_Ask]:
+    """The lookups in [start, end) that went unanswered, unsure or unhelpful (newest
+    first, at most MAX_LOOKUPS), with their texts redacted once more."""
     rows = session.execute(
         select(
             KbLookup.id,

@@ -73,3 +73,5 @@ def test_text_and_an_older_period(ledger, capsys):
 def test_a_reversed_period_is_refused(ledger, capsys):
     assert main(["kb", "suggestions", "--from", "2026-12-02", "--to", "2026-12-01"]) == 2
     assert "Periode berakhir sebelum dimulai" in capsys.readouterr().err
+    assert main(["kb", "suggestions", "--to", "0001-01-02"]) == 2
+    assert "Periode tidak valid" in capsys.readouterr().err

@@ -266,6 +266,10 @@ def test_bad_entry_ids_actors_and_periods_are_refused(sessions, book):
         book.dismiss(suggestion.id, "  ")
     with pytest.raises(SuggestionError, match="Periode"):
         book.refresh(DAY, DAY - dt.timedelta(days=1))
+    with pytest.raises(SuggestionError, match="Periode"):
+        book.refresh(DAY, dt.date.max)  # the end of time
+    with pytest.raises(SuggestionError, match="Periode"):
+        book.refresh(dt.date.min, DAY)
     assert book.get(suggestion.id).state == "open"
 
 
