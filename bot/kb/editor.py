@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import logging
 import os
 import re
 import shutil
@@ -49,6 +50,7 @@ from bot.kb.schema import (
 from bot.kb.store import KnowledgeBaseError, KnowledgeBaseStore
 from bot.text import TWEET_MAX_WEIGHT, normalize, tweet_weight
 
+logger = logging.getLogger(__name__)
 FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}\.yml$")
 LOCK_FILE = ".kb-edit.lock"
 NEW_FILE_HEADER = "# Knowledge base: entries written by Humas in the console.\nentries: []\n"
@@ -295,43 +297,62 @@ class KbEditor:
     ) -> Entry:
         if not FILE_NAME.match(file_name):
             raise KbEditError([BAD_FILE_NAME])
-        path = self.directory / file_name
-        with self._locked():
-            loaded = load_directory(self.directory)
-            if not loaded.problems:  # an outside edit not seen yet is recorded as such first
-                self.history.observe(loaded, self.directory)
-            if not path.exists() and not new_file_ok:
-                raise KbEditError([f"Berkas {file_name} tidak ada. Muat ulang halaman."])
-            original = path.read_text(encoding="utf-8") if path.exists() else NEW_FILE_HEADER
-            try:
-                document = self._yaml.load(original)
-            except RuamelError as error:
-                raise KbEditError(
-                    [f"Berkas {file_name} tidak bisa dibaca sebagai YAML; perbaiki dulu: {error}"]
-                ) from error
-            if not isinstance(document, CommentedMap) or not isinstance(
-                document.get("entries"), CommentedSeq
-            ):
-                raise KbEditError([f"Berkas {file_name} tidak berisi daftar 'entries'."])
-            touched = mutate(document, loaded.entries)
-            text = self._dump(document)
-            before = _entries_of(file_name, original)
-            after = _entries_of(file_name, text)
-            fingerprint_after = self._check(file_name, text, touched)
-            if text == original:
-                raise KbEditError([NOTHING_CHANGED])
-            changes = [
-                EntryChange(
-                    changed,
-                    file_name,
-                    entry_text(before[changed]) if changed in before else None,
-                    entry_text(after[changed]) if changed in after else None,
-                )
-                for changed in touched
-            ]
-            self.history.record_console(actor, changes, fingerprint_after)
-            atomic_write(path, text)
+        try:
+            with self._locked():
+                entry = self._edit_locked(file_name, entry_id, mutate, actor, new_file_ok)
+        except (OSError, UnicodeDecodeError) as error:  # permissions, full disk, bad bytes
+            logger.error("knowledge base: saving %s failed: %s", file_name, error)
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            raise KbEditError(
+                [f"Berkas {file_name} tidak bisa dibaca atau ditulis di server ({reason})."]
+            ) from error
+        logger.info("knowledge base: %s saved %s in %s", actor, entry_id, file_name)
         self._serve()
+        return entry
+
+    def _edit_locked(
+        self,
+        file_name: str,
+        entry_id: str,
+        mutate: Callable[[CommentedMap, Sequence[Entry]], list[str]],
+        actor: str,
+        new_file_ok: bool,
+    ) -> Entry:
+        path = self.directory / file_name
+        loaded = load_directory(self.directory)
+        if not loaded.problems:  # an outside edit not seen yet is recorded as such first
+            self.history.observe(loaded, self.directory)
+        if not path.exists() and not new_file_ok:
+            raise KbEditError([f"Berkas {file_name} tidak ada. Muat ulang halaman."])
+        original = path.read_text(encoding="utf-8") if path.exists() else NEW_FILE_HEADER
+        try:
+            document = self._yaml.load(original)
+        except RuamelError as error:
+            raise KbEditError(
+                [f"Berkas {file_name} tidak bisa dibaca sebagai YAML; perbaiki dulu: {error}"]
+            ) from error
+        if not isinstance(document, CommentedMap) or not isinstance(
+            document.get("entries"), CommentedSeq
+        ):
+            raise KbEditError([f"Berkas {file_name} tidak berisi daftar 'entries'."])
+        touched = mutate(document, loaded.entries)
+        text = self._dump(document)
+        if text == original:
+            raise KbEditError([NOTHING_CHANGED])
+        fingerprint_after = self._check(file_name, text, touched)
+        before = _entries_of(file_name, original)
+        after = _entries_of(file_name, text)
+        changes = [
+            EntryChange(
+                changed,
+                file_name,
+                entry_text(before[changed]) if changed in before else None,
+                entry_text(after[changed]) if changed in after else None,
+            )
+            for changed in touched
+        ]
+        self.history.record_console(actor, changes, fingerprint_after)
+        atomic_write(path, text)
         return after[entry_id]
 
     def _check(self, file_name: str, text: str, touched: Sequence[str]) -> str:

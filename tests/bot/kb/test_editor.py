@@ -120,7 +120,7 @@ def test_a_failed_replace_leaves_the_file_and_records_nothing(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(KbEditError, match="tidak bisa dibaca atau ditulis"):
         editor.add_phrasings("lupa_password", ["sandi sscasn hilang"], "hana")
     assert (kb_dir / "akun.yml").read_bytes() == before
     assert not [name for name in os.listdir(kb_dir) if name.endswith(".tmp")]
