@@ -242,3 +242,45 @@ def test_suggestions_are_added_to_an_entry_or_dismissed(humas_console):
     assert "sudah diputuskan oleh hana" in again.text
     page = refresh(console, hana, csrf)
     assert FORMATION[0] not in page and PRINT[0] not in page and PHOTO[0] not in page
+
+
+def test_hostile_input_gets_a_clear_answer(humas_console):
+    console = humas_console
+    hana, csrf = console.session_of("hana")
+    before = {path.name: path.read_bytes() for path in console.kb_dir.glob("*.yml")}
+    nasty = {
+        "csrf_token": csrf,
+        "title": "\x00",
+        "answer": "x" * 5000,
+        "short_answer": "🙂" * 300,
+        "version": "zz",
+        "sources": "ftp://contoh 2024\nhttps://bkn.go.id kemarin",
+        "program": ["semua", "cpns"],
+        "phrasings": "\u200b\n" * 200,
+        "entry_id": "../../etc/passwd",
+        "other_id": "<script>",
+        "phrasing": "' OR 1=1 --",
+        "first_day": "2026-02-30",
+        "last_day": "9999-12-31",
+        "file": "../akun.yml",
+    }
+    posts = (
+        "/humas/kb/lupa_password",
+        "/humas/kb/%C3%A9%F0%9F%99%82",
+        "/humas/saran/perbarui",
+        "/humas/saran/99999999999999999999/baru",
+        "/humas/saran/0/gabung",
+        "/humas/saran/-1/abaikan",
+    )
+    for path in posts:
+        reply = hana.post(f"{console.url}{path}", data=nasty, timeout=60)
+        assert reply.status_code < 500 and "Traceback" not in reply.text, (path, reply.text[:300])
+    reply = hana.post(
+        f"{console.url}/humas/saran/perbarui",
+        data={"csrf_token": csrf, "first_day": "0001-01-01", "last_day": "9999-12-31"},
+        timeout=60,
+    )
+    assert "Periode paling panjang" in reply.text
+    search = hana.get(f"{console.url}/humas/kb", params={"cari": "<script>x</script>"}, timeout=30)
+    assert "&lt;script&gt;x&lt;/script&gt;" in search.text and "<script>x" not in search.text
+    assert {path.name: path.read_bytes() for path in console.kb_dir.glob("*.yml")} == before
