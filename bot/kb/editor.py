@@ -123,8 +123,8 @@ class _Fix:
         for key, value in texts.items():
             if value is not None and value != str(item.get(key, "")).strip():
                 item[key] = LiteralScalarString(value + "\n") if key == "answer" else value
-        if self.programs is not None and sorted(self.programs) != sorted(
-            str(p) for p in item.get("programs") or ()
+        if self.programs is not None and _expanded(self.programs) != _expanded(
+            [str(p) for p in item.get("programs") or ()]
         ):
             item["programs"] = _flow(CommentedSeq(self.programs))
         if self.sources is not None and list(self.sources) != [
@@ -529,6 +529,12 @@ def _draft_problems(draft: EntryDraft) -> list[str]:
         _, schema_problems = parse_file(draft.file, {"entries": [raw]})
         problems.extend(f"Pemeriksaan: {problem.message}" for problem in schema_problems)
     return problems
+
+
+def _expanded(programs: Sequence[str]) -> frozenset[str]:
+    """The programs named, "all" spelled out: [all] and [cpns, kedinasan, pppk] agree."""
+    names = {name.strip().lower() for name in programs}
+    return PROGRAMS if ALL_PROGRAMS in names else frozenset(names)
 
 
 def _program_problems(programs: Sequence[str]) -> list[str]:
