@@ -56,6 +56,11 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     suggestions.add_argument("--to", dest="last_day", type=_day, help="YYYY-MM-DD (today)")
     suggestions.add_argument("--json", action="store_true", help="JSON for machines")
     suggestions.set_defaults(handler=_kb_suggestions)
+    history = kb.add_parser("history", help="changes of the knowledge base, newest first")
+    history.add_argument("entry", nargs="?", help="one entry's id (default: every entry)")
+    history.add_argument("--limit", type=int, default=20)
+    history.add_argument("--diff", action="store_true", help="print each change's diff")
+    history.set_defaults(handler=_kb_history)
 
     db = commands.add_parser("db", help="ledger database").add_subparsers(title="db")
     db_upgrade = db.add_parser("upgrade", help="apply migrations (SSCN_DATABASE_URL)")
@@ -384,6 +389,27 @@ def _kb_suggestions(args: argparse.Namespace, services: Services) -> int:
     for suggestion in suggestions:
         print()
         print(describe(suggestion))
+    return 0
+
+
+def _kb_history(args: argparse.Namespace, services: Services) -> int:
+    """Record an edit made to the files since the last look, then list the changes."""
+    from bot.kb.loader import load_directory
+
+    loaded = load_directory(services.settings.kb_dir)
+    if not loaded.problems:
+        services.kb_history.observe(loaded, services.settings.kb_dir)
+    limit = max(1, min(args.limit, 1000))
+    history = services.kb_history
+    records = history.for_entry(args.entry, limit) if args.entry else history.recent(limit)
+    for record in records:
+        who = "diubah di luar konsol" if record.outside else f"oleh {record.actor}"
+        at = record.at.astimezone(services.settings.timezone).strftime("%Y-%m-%d %H:%M")
+        print(f"{at}  {record.entry_id} ({record.file}) {record.kind}, {who}")
+        if args.diff:
+            print(record.diff, end="\n\n")
+    if not records:
+        print("no recorded changes")
     return 0
 
 

@@ -21,6 +21,8 @@ from bot.config import Settings, current_settings
 from bot.desk import CaseDesk
 from bot.desk_deliveries import ApplicantPort, Deliveries
 from bot.intake import IntakeDesk
+from bot.kb.editor import KbEditor
+from bot.kb.history import KbHistory
 from bot.kb.store import KnowledgeBaseStore
 from bot.kb.suggestions import SuggestionBook
 from bot.ledger.calendar import WorkingCalendar, configured_calendar
@@ -153,10 +155,24 @@ class Services:
 
     @cached_property
     def knowledge_base(self) -> KnowledgeBaseStore:
+        """The served knowledge base; each version it loads is shown to the history,
+        which records the edits made outside the console."""
+        directory = self.settings.kb_dir
         return KnowledgeBaseStore(
-            self.settings.kb_dir,
+            directory,
             negatives=lambda: examples_by_intent(self.examples, *NON_QUESTION_INTENTS),
+            on_reload=lambda loaded: self.kb_history.observe(loaded, directory),
         )
+
+    @cached_property
+    def kb_history(self) -> KbHistory:
+        """Who changed which knowledge-base entry, when, and the diff."""
+        return KbHistory(self.sessions)
+
+    @cached_property
+    def kb_editor(self) -> KbEditor:
+        """Humas's changes to the knowledge-base files (console)."""
+        return KbEditor(self.settings.kb_dir, self.kb_history, self.knowledge_base)
 
     @cached_property
     def suggestions(self) -> SuggestionBook:

@@ -27,6 +27,7 @@ from console.blueprints.admin import admin
 from console.blueprints.announcements import announcements
 from console.blueprints.auth import PUBLIC_PATHS, auth
 from console.blueprints.cases import cases, cases_api
+from console.blueprints.humas import humas
 from console.blueprints.notify import notify
 from console.blueprints.privacy import privacy
 from console.blueprints.queue import queue
@@ -74,6 +75,7 @@ def create_app(services: Services | None = None, name: str = "sscn_console") -> 
         notify,
         privacy,
         announcements,
+        humas,
     ):
         app.blueprint(blueprint)
     _add_middleware(app)

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from bot.kb.loader import load_directory
-from bot.kb.retriever import Retriever
+from bot.kb.retriever import close_pairs
 from bot.kb.schema import Entry, Problem
 from bot.programs import named_programs
 from bot.seasons import parse_calendar
@@ -27,9 +27,8 @@ def check_directory(
     problems.extend(program_mismatches(loaded.entries))
     problems.extend(season_problems(directory / SEASON_FILE))
     if loaded.entries:
-        retriever = Retriever(loaded.entries)
-        for entry, text, other, other_text, similarity in retriever.close_pairs(
-            conflict_similarity
+        for entry, text, other, other_text, similarity in close_pairs(
+            loaded.entries, conflict_similarity
         ):
             problems.append(
                 Problem(

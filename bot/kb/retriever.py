@@ -85,8 +85,7 @@ class Retriever:
         years = [entry_years(entry) for entry in self.entries]
         self._first_year = np.array([span[0] for span in years])
         self._last_year = np.array([span[1] for span in years])
-        self._word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-        self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        self._word, self._char = _vectorizers()
         self._matrix = self._vectorize(self._documents.texts, fit=True)
         self._matrix_t = self._matrix.T.tocsr()  # queries @ documents, fast
         negative_texts = [text for text in map(normalize, negatives) if text]
@@ -103,7 +102,7 @@ class Retriever:
             word, char = self._word.fit_transform(texts), self._char.fit_transform(texts)
         else:
             word, char = self._word.transform(texts), self._char.transform(texts)
-        return l2_normalize(sparse.hstack([0.5 * word, char]).tocsr())
+        return _combine(word, char)
 
     def _fit_classifier(
         self, rows: np.ndarray, negative_rows: np.ndarray
@@ -260,28 +259,48 @@ class Retriever:
         self._scale, self._offset = float(platt.coef_[0][0]), float(platt.intercept_[0])
         return round(self._wrong_answer_cost / (1.0 + self._wrong_answer_cost), 2)
 
-    def close_pairs(self, limit: float) -> list[tuple[Entry, str, Entry, str, float]]:
-        """Phrasings that sit closer than ``limit`` (cosine) to a phrasing of another entry."""
-        questions = np.flatnonzero(self._documents.question)
-        matrix = self._matrix[questions]
-        similarities = (matrix @ matrix.T).toarray()
-        texts = [text for entry in self.entries for text in entry.questions]
-        owners = self._doc_entry[questions]
-        pairs = []
-        rows, cols = np.where(np.triu(similarities, k=1) >= limit)
-        for row, col in zip(rows, cols, strict=True):
-            first, second = owners[row], owners[col]
-            if first != second:
-                pairs.append(
-                    (
-                        self.entries[first],
-                        texts[row],
-                        self.entries[second],
-                        texts[col],
-                        float(similarities[row, col]),
-                    )
+
+def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    """Word 1-2 grams and character 2-5 grams of the normalised texts."""
+    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    return word, char
+
+
+def _combine(word: sparse.spmatrix, char: sparse.spmatrix) -> sparse.csr_matrix:
+    return l2_normalize(sparse.hstack([0.5 * word, char]).tocsr())
+
+
+def close_pairs(
+    entries: Sequence[Entry], limit: float
+) -> list[tuple[Entry, str, Entry, str, float]]:
+    """Phrasings that sit closer than ``limit`` (cosine, the retriever's vectors) to a
+    phrasing of another entry. Only the vectors are fitted, not the classifier and its
+    calibration, so ``kb check`` and the console's saves stay quick."""
+    entries = tuple(entries)
+    documents = _documents(entries)
+    word, char = _vectorizers()
+    matrix = _combine(word.fit_transform(documents.texts), char.fit_transform(documents.texts))
+    questions = np.flatnonzero(documents.question)
+    matrix = matrix[questions]
+    similarities = (matrix @ matrix.T).toarray()
+    texts = [text for entry in entries for text in entry.questions]
+    owners = documents.entry[questions]
+    pairs = []
+    rows, cols = np.where(np.triu(similarities, k=1) >= limit)
+    for row, col in zip(rows, cols, strict=True):
+        first, second = owners[row], owners[col]
+        if first != second:
+            pairs.append(
+                (
+                    entries[first],
+                    texts[row],
+                    entries[second],
+                    texts[col],
+                    float(similarities[row, col]),
                 )
-        return pairs
+            )
+    return pairs
 
 
 def _documents(entries: Sequence[Entry]) -> _Documents:

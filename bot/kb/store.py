@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.kb.loader import fingerprint, load_directory
+from bot.kb.loader import LoadedKnowledgeBase, fingerprint, load_directory
 from bot.kb.retriever import Retriever
 
 logger = logging.getLogger(__name__)
@@ -22,12 +22,20 @@ class KnowledgeBaseStore:
 
     ``current()`` compares a hash of the files with the one it served last and
     reloads on change. A broken edit is logged and ignored: the last good
-    version keeps serving until the files are fixed.
+    version keeps serving until the files are fixed. ``on_reload`` is told each
+    version that is loaded and served (the history records what changed); its
+    failures are logged and never stop the reload.
     """
 
-    def __init__(self, directory: Path, negatives: Callable[[], Sequence[str]] = tuple) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        negatives: Callable[[], Sequence[str]] = tuple,
+        on_reload: Callable[[LoadedKnowledgeBase], None] | None = None,
+    ) -> None:
         self.directory = Path(directory)
         self._negatives = negatives
+        self._on_reload = on_reload
         self._lock = threading.Lock()
         self._retriever: Retriever | None = None
         self._served: str | None = None  # fingerprint of the files now served
@@ -63,3 +71,8 @@ class KnowledgeBaseStore:
             len(loaded.entries),
             self._retriever.threshold,
         )
+        if self._on_reload is not None:
+            try:
+                self._on_reload(loaded)
+            except Exception:  # the history is a record, never a reason not to serve
+                logger.warning("Knowledge base reload hook failed", exc_info=True)

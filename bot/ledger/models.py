@@ -244,6 +244,44 @@ class Delivery(Base):
     __table_args__ = (Index("ix_deliveries_state_conversation", "state", "conversation_id", "id"),)
 
 
+class KbChange(Base):
+    """One change of a knowledge-base entry: made in the console (who) or found when a
+    process reloaded the files ("outside", no actor). A console change is written
+    ``applied = False`` before its file is replaced and becomes applied once a reload
+    sees the entry as saved, so a save that crashed midway leaves no false record."""
+
+    __tablename__ = "kb_changes"
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(60))  # the console username; None for an outside edit
+    source = Column(String(10), nullable=False)  # console | outside
+    entry_id = Column(String(80), nullable=False)
+    file = Column(String(120), nullable=False)
+    kind = Column(String(10), nullable=False)  # added | changed | removed
+    diff = Column(Text, nullable=False)  # unified diff of the entry's YAML text
+    entry_digest = Column(String(40), nullable=False)  # SHA-1 of the text after ("" removed)
+    fingerprint_after = Column(String(40), nullable=False)  # the files' hash after it
+    snapshot_version = Column(Integer)  # the snapshot transition that saw it (None: pending)
+    applied = Column(Boolean, nullable=False, default=True)
+
+    __table_args__ = (
+        UniqueConstraint("snapshot_version", "entry_id", name="uq_kb_changes_version_entry"),
+        Index("ix_kb_changes_entry", "entry_id", "id"),
+    )
+
+
+class KbSnapshot(Base):
+    """The knowledge base as last seen by any process (one row, id 1): its files' hash
+    and every entry's file and YAML text, so a reload can tell what changed since."""
+
+    __tablename__ = "kb_snapshots"
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    version = Column(Integer, nullable=False)
+    fingerprint = Column(String(40), nullable=False)
+    entries = Column(Text, nullable=False)  # JSON {entry id: [file, text]}
+    updated_at = Column(UTCDateTime, nullable=False)
+
+
 class KbSuggestion(Base):
     """A group of questions the knowledge base did not answer well: a proposed new
     entry for Humas (bot/kb/suggestions.py). Holds counts and the proposal's id only;

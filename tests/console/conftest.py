@@ -5,6 +5,8 @@
 fake Rasa API (no model to train), three accounts, cases filed by the test; with
 the default settings, with ``SSCN_CONSOLE_SECURE_COOKIES=1``, and behind one
 trusted proxy (``SSCN_CONSOLE_TRUSTED_PROXY=1``).
+``humas_console``: like ``console``, over a small knowledge base of its own that
+the tests edit, with a Humas account besides the three.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from devtools.net import free_port
 from devtools.servers import LEDGER_KEY, VENV_BIN, wait_until_up
 from tests.support.console import PASSWORD
 from tests.support.fake_rasa import FakeRasa
+from tests.support.kb import default_kb
 
 ACCOUNTS = (("ani", "Ani (Humas)", "agent"), ("sari", "Sari (Supervisor)", "supervisor"))
 TEAM = (*ACCOUNTS, ("budi", "Budi (Humas)", "agent"))
+HUMAS = ("hana", "Hana (Humas)", "humas")
 _conversations = itertools.count(1)
 
 
@@ -151,6 +155,24 @@ def secure_console(tmp_path_factory) -> Iterator[Console]:
 @pytest.fixture(scope="session")
 def proxied_console(tmp_path_factory) -> Iterator[Console]:
     yield from _serve(tmp_path_factory.mktemp("console-proxied"), SSCN_CONSOLE_TRUSTED_PROXY="1")
+
+
+@dataclass
+class HumasConsole(Console):
+    """A console whose knowledge base is the test's own folder."""
+
+    kb_dir: Path = Path()
+
+
+@pytest.fixture(scope="module")
+def humas_console(tmp_path_factory) -> Iterator[HumasConsole]:
+    directory = tmp_path_factory.mktemp("console-humas")
+    kb_dir = default_kb(directory / "kb")
+    console = start_console(directory, SSCN_KB_DIR=str(kb_dir))
+    console.agents.add(*HUMAS, PASSWORD)
+    yield HumasConsole(**vars(console), kb_dir=kb_dir)
+    console.stop()
+    console.rasa.stop()
 
 
 @pytest.fixture
