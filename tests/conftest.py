@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.config import current_settings
+from bot.ledger.db import make_engine, make_sessionmaker
+from bot.ledger.models import Base
 from bot.services import process_services
 from devtools.fake_telegram import FakeTelegram
 from devtools.postgres import POSTGRES_URL, scratch_schema
@@ -58,6 +60,19 @@ def postgres_url():
         except OperationalError as error:
             pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request, tmp_path):
+    """Sessions of a fresh ledger schema, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

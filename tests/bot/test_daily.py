@@ -7,29 +7,14 @@ import datetime as dt
 import threading
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.daily import DailyJob, DailyRunner
 from bot.ledger.db import make_engine, make_sessionmaker
-from bot.ledger.models import Base
 
 WIB = ZoneInfo("Asia/Jakarta")
 
 
 def wib(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 12, day, hour, minute, tzinfo=WIB)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 class Recorder:

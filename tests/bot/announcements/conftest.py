@@ -8,8 +8,6 @@ import pytest
 
 from bot.announcements.broadcasts import Broadcasts
 from bot.announcements.subscriptions import Subscriptions
-from bot.ledger.db import make_engine, make_sessionmaker
-from bot.ledger.models import Base
 from tests.support.announcements import ENTRY
 
 
@@ -19,18 +17,6 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 @pytest.fixture

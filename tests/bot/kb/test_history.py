@@ -14,21 +14,8 @@ from bot.kb.editor import KbEditor, atomic_write
 from bot.kb.history import EntryChange, KbHistory, entry_text
 from bot.kb.loader import fingerprint, load_directory
 from bot.kb.store import KnowledgeBaseStore
-from bot.ledger.db import make_engine, make_sessionmaker
-from bot.ledger.models import Base, KbChange
+from bot.ledger.models import KbChange
 from tests.support.kb import AGE, NEGATIVES, PASSWORD, SCHEDULE_2019, write_kb
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 @pytest.fixture

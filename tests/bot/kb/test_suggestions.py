@@ -12,9 +12,8 @@ from bot.kb.schema import ID_PATTERN
 from bot.kb.store import KnowledgeBaseStore
 from bot.kb.suggestions import SuggestionBook, SuggestionError, refresh_daily, tidy_title
 from bot.ledger.calendar import WIB
-from bot.ledger.db import make_engine, make_sessionmaker
 from bot.ledger.lookups import record_lookup
-from bot.ledger.models import Base, KbLookup, KbSuggestion, KbSuggestionMember
+from bot.ledger.models import KbLookup, KbSuggestion, KbSuggestionMember
 from tests.support.kb import NEGATIVES, default_kb
 
 DAY = dt.date(2026, 11, 30)
@@ -34,18 +33,6 @@ PASSWORD = [
     ("lupa password sscasn gimana ya", "webchat", "low_confidence"),
     ("saya lupa pw akun sscasn", "telegram", "low_confidence"),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
