@@ -4,7 +4,6 @@ nothing of them is left anywhere, the others are intact, the reports' totals equ
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 
 import pytest
@@ -22,15 +21,14 @@ from bot.ledger.service import NewCase
 from bot.privacy_audit import counts_of
 from bot.reports.figures import Period, build_report
 from bot.services import Services
-from devtools.postgres import scratch_schema
 from tests.support.applicants import (
     Applicant,
     Clock,
     Dataset,
     files_mentioning,
     leaks,
+    migrated_world,
     totals,
-    tracker_store,
 )
 
 # A Monday, 09.00 WIB.
@@ -57,25 +55,17 @@ def applicants() -> dict[str, Applicant]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def world(request, tmp_path, monkeypatch):
-    stack = contextlib.ExitStack()
     """Three applicants: Budi (Telegram, resolved and rated case, a filing still in
     the outbox), Citra (web chat, open case taken over, a reply still to send), Dewi
     (X, no case)."""
-    postgres = request.param == "postgresql"
-    url = request.getfixturevalue("postgres_url") if postgres else f"sqlite:///{tmp_path}/l.db"
-    upgrade(url)
-    settings = Settings.from_env({}).replace(
-        database_url=url,
-        ledger_key=Fernet.generate_key().decode(),
-        outbox_dir=tmp_path / "outbox",
-        var_dir=tmp_path,
+    postgres_url = (
+        request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     )
-    services = Services(settings)
-    # PostgreSQL: the tracker store in a schema of its own, as in its own database.
-    tracker_schema = scratch_schema() if postgres else contextlib.nullcontext(None)
-    tracker_url = stack.enter_context(tracker_schema)
-    store = tracker_store(services, tmp_path, tracker_url, monkeypatch)
-    data = Dataset(services, store, Clock(START))
+    with migrated_world(postgres_url, tmp_path, monkeypatch, START) as (services, store, data):
+        yield _filled(services, store, data)
+
+
+def _filled(services, store, data):
     people = applicants()
     budi, citra, dewi = people.values()
     for who in people.values():
@@ -91,11 +81,7 @@ def world(request, tmp_path, monkeypatch):
     services.outbox.put(
         NewCase("twitter", dewi.conversation, dewi.conversation, "complaint", dewi.phrase)
     )
-    yield services, store, data, people
-    store.engine.dispose()
-    services.tracker_events.engine.dispose()
-    services.engine.dispose()
-    stack.close()
+    return services, store, data, people
 
 
 def everything(services) -> dict[str, list[str]]:

@@ -4,7 +4,6 @@ retention is anonymised, what is just younger stays, the reports' totals are equ
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 
@@ -21,8 +20,14 @@ from bot.ledger.models import Message, PrivacyAudit
 from bot.reports.figures import Period, build_report
 from bot.retention import RetentionPolicy, kept_conversations, purge
 from bot.services import Services
-from devtools.postgres import scratch_schema
-from tests.support.applicants import Applicant, Clock, Dataset, leaks, totals, tracker_store
+from tests.support.applicants import (
+    Applicant,
+    Clock,
+    Dataset,
+    leaks,
+    migrated_world,
+    totals,
+)
 
 NOW = dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.timezone.utc)
 DAY = dt.timedelta(days=1)
@@ -56,27 +61,11 @@ PEOPLE = {
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def world(request, tmp_path, monkeypatch):
-    stack = contextlib.ExitStack()
-    postgres = request.param == "postgresql"
-    url = request.getfixturevalue("postgres_url") if postgres else f"sqlite:///{tmp_path}/l.db"
-    upgrade(url)
-    settings = Settings.from_env({}).replace(
-        database_url=url,
-        ledger_key=Fernet.generate_key().decode(),
-        outbox_dir=tmp_path / "outbox",
-        var_dir=tmp_path,
+    postgres_url = (
+        request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     )
-    services = Services(settings)
-    # PostgreSQL: the tracker store in a schema of its own, as in its own database.
-    tracker_schema = scratch_schema() if postgres else contextlib.nullcontext(None)
-    tracker_url = stack.enter_context(tracker_schema)
-    store = tracker_store(services, tmp_path, tracker_url, monkeypatch)
-    data = Dataset(services, store, Clock(NOW))
-    yield services, store, data
-    store.engine.dispose()
-    services.tracker_events.engine.dispose()
-    services.engine.dispose()
-    stack.close()
+    with migrated_world(postgres_url, tmp_path, monkeypatch, NOW) as world:
+        yield world
 
 
 def at(data: Dataset, moment: dt.datetime) -> None:

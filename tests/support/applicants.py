@@ -15,24 +15,29 @@ import contextlib
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine, make_url
 
+from bot.config import Settings
 from bot.desk_deliveries import Deliveries
 from bot.inbound import prepare_inbound
 from bot.ledger.crypto import FieldCipher
 from bot.ledger.lookups import record_lookup
 from bot.ledger.messages import ANSWERED, MessageLog
+from bot.ledger.migrate import upgrade
 from bot.ledger.service import Ledger, NewCase
 from bot.services import Services
 from bot.tracker_events import TrackerEvents
 from channels.tracker_store import SQLTrackerStore
+from devtools.postgres import scratch_schema
 
 DOMAIN = Domain.from_path("domain.yml")
 PASSWORD = "kata-sandi-uji-123"
@@ -266,3 +271,29 @@ def totals(report: dict) -> dict:
     copy["knowledge_base"].pop("unanswered_clusters")
     copy.get("announcements", {}).pop("active_subscribers", None)
     return copy
+
+
+@contextlib.contextmanager
+def migrated_world(
+    postgres_url: str | None, directory: Path, monkeypatch, start: dt.datetime
+) -> Iterator[tuple[Services, SQLTrackerStore, Dataset]]:
+    """Services on a migrated ledger (PostgreSQL when ``postgres_url``, else SQLite in
+    ``directory``), a tracker store beside it and an empty data set clocked at ``start``."""
+    url = postgres_url or f"sqlite:///{directory}/l.db"
+    upgrade(url)
+    settings = Settings.from_env({}).replace(
+        database_url=url,
+        ledger_key=Fernet.generate_key().decode(),
+        outbox_dir=directory / "outbox",
+        var_dir=directory,
+    )
+    services = Services(settings)
+    # PostgreSQL: the tracker store in a schema of its own, as in its own database.
+    with scratch_schema() if postgres_url else contextlib.nullcontext(None) as tracker_url:
+        store = tracker_store(services, directory, tracker_url, monkeypatch)
+        try:
+            yield services, store, Dataset(services, store, Clock(start))
+        finally:
+            store.engine.dispose()
+            services.tracker_events.engine.dispose()
+            services.engine.dispose()
